@@ -1,0 +1,90 @@
+"""Fills the portal with demo teams and people, so `make run` shows a living portal."""
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from portal.accounts import services as accounts
+from portal.accounts.models import Role, Team
+from portal.accounts.permissions import AUDITORS_GROUP, REVIEWERS_GROUP
+
+TEAM_NAMES = [
+    "Kopi Kita Miniapp",
+    "Ojek Cepat Payments",
+    "Toko Seru Marketplace",
+    "Bayar Mudah Wallet",
+    "Pulsa Kilat",
+    "Resto Rasa Ordering",
+]
+# People beyond the first teams only exist to give dashboards scale; they cannot sign in.
+TEAMS_WITH_LOGINS = 3
+
+
+class Command(BaseCommand):
+    help = "Create demo teams, members of each role, reviewers and auditors; print their logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--teams", type=int, default=3, help="number of teams (default 3)")
+        parser.add_argument(
+            "--reset-passwords",
+            action="store_true",
+            help="give the demo logins new passwords and print them again",
+        )
+
+    def handle(self, *args, teams: int, reset_passwords: bool, **options):
+        if teams < 1 or teams > 5000:
+            raise CommandError("--teams must be between 1 and 5000")
+        logins: list[tuple[str, str, str]] = []
+        with transaction.atomic():
+            self._people(logins, reset_passwords)
+            for index in range(teams):
+                self._team(index, logins, reset_passwords)
+        if logins:
+            self.stdout.write("Demo logins (shown once; run seed_demo --reset-passwords for new ones):")
+            for username, role, password in logins:
+                self.stdout.write(f"  {username:<28} {role:<20} {password}")
+        else:
+            self.stdout.write(
+                "Demo data already present. Run `python manage.py seed_demo --reset-passwords` "
+                "to print fresh demo logins."
+            )
+
+    def _user(self, username: str, logins, reset: bool, *, label: str, with_login: bool = True, **fields):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.com", **fields}
+        )
+        if with_login and (created or reset):
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            logins.append((username, label, password))
+        elif created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        return user, created
+
+    def _people(self, logins, reset: bool) -> None:
+        self._user("admin", logins, reset, label="portal admin", is_staff=True, is_superuser=True)
+        reviewer, created = self._user("reviewer", logins, reset, label="security reviewer")
+        if created:
+            accounts.global_role_grant(user=reviewer, group_name=REVIEWERS_GROUP)
+        auditor, created = self._user("auditor", logins, reset, label="auditor")
+        if created:
+            accounts.global_role_grant(user=auditor, group_name=AUDITORS_GROUP)
+        # Make sure the global groups exist even on a database flushed by hand.
+        Group.objects.get(name=REVIEWERS_GROUP)
+
+    def _team(self, index: int, logins, reset: bool) -> None:
+        name = TEAM_NAMES[index] if index < len(TEAM_NAMES) else f"Merchant {index + 1:04d}"
+        slug = name.lower().replace(" ", "-")
+        team = Team.objects.filter(slug=slug).first() or accounts.team_create(name=name, slug=slug)
+        with_login = index < TEAMS_WITH_LOGINS
+        short = slug.split("-")[0] if index < len(TEAM_NAMES) else slug
+        for username, role in ((f"{short}-lead", Role.LEAD), (f"{short}-dev", Role.MEMBER), (f"{short}-ops", Role.MEMBER)):
+            user, _ = self._user(username, logins, reset, label=f"{role.label.lower()} of {name}", with_login=with_login)
+            if not team.memberships.filter(user=user).exists():
+                accounts.membership_add(team=team, user=user, role=role)

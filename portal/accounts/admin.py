@@ -1,0 +1,138 @@
+"""Teams and memberships in the Django admin; every save goes through the services."""
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+
+from portal.accounts import services
+from portal.accounts.models import Membership, Team
+from portal.audit import services as audit
+
+User = get_user_model()
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ("user",)
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("created_at",)
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "created_at")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = (MembershipInline,)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.team_update(team=obj, name=obj.name, slug=obj.slug, by=request.user)
+        else:
+            created = services.team_create(name=obj.name, slug=obj.slug, by=request.user)
+            obj.pk = created.pk
+
+    def delete_model(self, request, obj):
+        services.team_delete(team=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for team in queryset:
+            services.team_delete(team=team, by=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        try:
+            for inline_form in formset.forms:
+                if not inline_form.has_changed() and not inline_form.instance.pk:
+                    continue
+                _save_membership_form(request, form.instance, inline_form, formset)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+
+
+def _save_membership_form(request, team, inline_form, formset):
+    instance = inline_form.instance
+    if instance.pk and inline_form in formset.deleted_forms:
+        services.membership_remove(membership=instance, by=request.user)
+    elif instance.pk:
+        services.membership_set_role(
+            membership=instance, role=inline_form.cleaned_data["role"], by=request.user
+        )
+    elif inline_form.cleaned_data.get("user"):
+        services.membership_add(
+            team=team,
+            user=inline_form.cleaned_data["user"],
+            role=inline_form.cleaned_data["role"],
+            by=request.user,
+        )
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "team", "role", "created_at")
+    list_filter = ("role", "team")
+    search_fields = ("user__username", "user__email", "team__name")
+    autocomplete_fields = ("user", "team")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user", "team") if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if change:
+                services.membership_set_role(membership=obj, role=obj.role, by=request.user)
+            else:
+                created = services.membership_add(
+                    team=obj.team, user=obj.user, role=obj.role, by=request.user
+                )
+                obj.pk = created.pk
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+
+    def delete_model(self, request, obj):
+        services.membership_remove(membership=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            services.membership_remove(membership=membership, by=request.user)
+
+
+class AuditedUserAdmin(UserAdmin):
+    """The stock user admin, with group and permission changes written to the audit trail."""
+
+    def save_related(self, request, form, formsets, change):
+        user = form.instance
+        before = _access_of(user) if change else ({}, {})
+        super().save_related(request, form, formsets, change)
+        after = _access_of(user)
+        changes = {
+            name: [sorted(before[i] - after[i]), sorted(after[i] - before[i])]
+            for i, name in enumerate(("groups", "permissions"))
+            if before[i] != after[i]
+        }
+        if changes:
+            audit.record("accounts.user.access_changed", actor=request.user, obj=user, changes=changes)
+
+    def save_model(self, request, obj, form, change):
+        changed = [name for name in form.changed_data if name not in ("groups", "user_permissions", "password")]
+        super().save_model(request, obj, form, change)
+        action = "accounts.user.changed" if change else "accounts.user.created"
+        audit.record(action, actor=request.user, obj=obj, changes={"fields": changed})
+
+
+def _access_of(user) -> tuple[set[str], set[str]]:
+    if not user.pk:
+        return set(), set()
+    return (
+        set(user.groups.values_list("name", flat=True)),
+        set(user.user_permissions.values_list("codename", flat=True)),
+    )
+
+
+admin.site.unregister(User)
+admin.site.register(User, AuditedUserAdmin)
