@@ -1,4 +1,13 @@
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
 import pytest
+from celery import Celery
 from django.contrib.auth import get_user_model
 
 from portal.accounts import services as accounts
@@ -7,6 +16,12 @@ from portal.accounts.permissions import AUDITORS_GROUP, REVIEWERS_GROUP
 from portal.celery import app as celery_app
 
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Real hashing costs a second per user; the tests check behaviour, not key stretching."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -79,3 +94,88 @@ def admin_user(db):
 def nobody(db):
     """Signed in, but in no team and no portal role."""
     return make_user("nobody")
+
+
+def _broker_url() -> str:
+    return os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/15"
+
+
+def _broker_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def _database_url() -> str:
+    """The test database as a URL, so the worker process works on the same rows."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = quote(db["USER"] or "") + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, tmp_path_factory):
+    """A real `celery worker` process on the Redis broker, serving a queue of its own.
+
+    Yields a Celery client app bound to that broker and the queue name to send tasks to.
+    """
+    url = _broker_url()
+    if not _broker_answers(url):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no Redis broker answers at {url}; CI must run the worker tests")
+        pytest.skip(f"no Redis broker answers at {url}; start redis-server to run the worker tests")
+    queue = f"tests-{uuid.uuid4().hex[:8]}"
+    log = tmp_path_factory.mktemp("celery") / "worker.log"
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": url,
+        "CELERY_RESULT_BACKEND": url,
+    }
+    with log.open("w") as log_file:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--pool=solo",
+                "--loglevel=info",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-Q",
+                queue,
+                "-n",
+                f"{queue}@%h",
+            ],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    client = Celery("tests", broker=url, backend=url)
+    try:
+        deadline = time.monotonic() + 60
+        while "ready." not in log.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Celery worker did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield client, queue
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        client.close()

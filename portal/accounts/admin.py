@@ -44,31 +44,34 @@ class TeamAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not Membership:
             return super().save_formset(request, form, formset, change)
-        try:
-            for inline_form in formset.forms:
-                if not inline_form.has_changed() and not inline_form.instance.pk:
-                    continue
+        # The admin's change message reads these lists.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.forms:
+            try:
                 _save_membership_form(request, form.instance, inline_form, formset)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
 
 
-def _save_membership_form(request, team, inline_form, formset):
+def _save_membership_form(request, team, inline_form, formset) -> None:
     instance = inline_form.instance
     if instance.pk and inline_form in formset.deleted_forms:
         services.membership_remove(membership=instance, by=request.user)
-    elif instance.pk:
+        formset.deleted_objects.append(instance)
+    elif instance.pk and inline_form.has_changed():
         services.membership_set_role(
             membership=instance, role=inline_form.cleaned_data["role"], by=request.user
         )
-    elif inline_form.cleaned_data.get("user"):
-        services.membership_add(
+        formset.changed_objects.append((instance, inline_form.changed_data))
+    elif not instance.pk and inline_form.has_changed() and inline_form.cleaned_data.get("user"):
+        created = services.membership_add(
             team=team,
             user=inline_form.cleaned_data["user"],
             role=inline_form.cleaned_data["role"],
             by=request.user,
         )
+        formset.new_objects.append(created)
 
 
 @admin.register(Membership)
@@ -116,10 +119,16 @@ class AuditedUserAdmin(UserAdmin):
             if before[i] != after[i]
         }
         if changes:
-            audit.record("accounts.user.access_changed", actor=request.user, obj=user, changes=changes)
+            audit.record(
+                "accounts.user.access_changed", actor=request.user, obj=user, changes=changes
+            )
 
     def save_model(self, request, obj, form, change):
-        changed = [name for name in form.changed_data if name not in ("groups", "user_permissions", "password")]
+        changed = [
+            name
+            for name in form.changed_data
+            if name not in ("groups", "user_permissions", "password")
+        ]
         super().save_model(request, obj, form, change)
         action = "accounts.user.changed" if change else "accounts.user.created"
         audit.record(action, actor=request.user, obj=obj, changes={"fields": changed})

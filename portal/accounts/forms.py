@@ -8,7 +8,8 @@ from portal.accounts.models import Role
 
 class LoginForm(AuthenticationForm):
     username = forms.CharField(
-        max_length=150, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"})
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
 
 

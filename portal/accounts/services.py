@@ -75,7 +75,9 @@ def _check_keeps_a_lead(membership: Membership, new_role: str | None) -> None:
         .exists()
     )
     if not other_leads:
-        raise ValidationError(f"{membership.user} is the team's only lead; name another lead first.")
+        raise ValidationError(
+            f"{membership.user} is the team's only lead; name another lead first."
+        )
 
 
 def membership_add(*, team: Team, user, role: str, by=None) -> Membership:
@@ -100,8 +102,10 @@ def membership_set_role(*, membership: Membership, role: str, by=None) -> Member
     if role not in Role.values:
         raise ValidationError(f"Unknown role {role!r}.")
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().select_related("team", "user").get(
-            pk=membership.pk
+        membership = (
+            Membership.objects.select_for_update()
+            .select_related("team", "user")
+            .get(pk=membership.pk)
         )
         if membership.role == role:
             return membership
@@ -123,8 +127,10 @@ def membership_set_role(*, membership: Membership, role: str, by=None) -> Member
 
 def membership_remove(*, membership: Membership, by=None) -> None:
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().select_related("team", "user").get(
-            pk=membership.pk
+        membership = (
+            Membership.objects.select_for_update()
+            .select_related("team", "user")
+            .get(pk=membership.pk)
         )
         _check_keeps_a_lead(membership, None)
         membership.user.groups.remove(_role_group(membership.team, membership.role))
@@ -133,7 +139,10 @@ def membership_remove(*, membership: Membership, by=None) -> None:
             actor=by,
             obj=membership,
             team=membership.team,
-            changes={"user": [membership.user.get_username(), None], "role": [membership.role, None]},
+            changes={
+                "user": [membership.user.get_username(), None],
+                "role": [membership.role, None],
+            },
         )
         membership.delete()
 

@@ -9,5 +9,7 @@ urlpatterns = [
     path("<slug:slug>/", views.team_detail, name="team_detail"),
     path("<slug:slug>/members/add", views.member_add, name="member_add"),
     path("<slug:slug>/members/<int:membership_id>/role", views.member_role, name="member_role"),
-    path("<slug:slug>/members/<int:membership_id>/remove", views.member_remove, name="member_remove"),
+    path(
+        "<slug:slug>/members/<int:membership_id>/remove", views.member_remove, name="member_remove"
+    ),
 ]

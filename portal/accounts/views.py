@@ -53,7 +53,10 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("accounts:team_detail", slug=team.slug)
     try:
         membership = services.membership_add(
-            team=team, user=form.cleaned_data["user"], role=form.cleaned_data["role"], by=request.user
+            team=team,
+            user=form.cleaned_data["user"],
+            role=form.cleaned_data["role"],
+            by=request.user,
         )
     except ValidationError as error:
         _report(request, error)
@@ -86,7 +89,9 @@ def member_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResp
 @require_POST
 def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
     team = get_team_or_404(request.user, slug, "manage_team")
-    membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id, team=team)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), pk=membership_id, team=team
+    )
     try:
         services.membership_remove(membership=membership, by=request.user)
     except ValidationError as error:

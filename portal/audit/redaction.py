@@ -13,15 +13,13 @@ from typing import Any
 
 MASK = "[REDACTED]"
 
-_SECRET_NAME = (
+_SENSITIVE_NAME = (
     r"[\w.-]*?(?:token|api[_-]?key|apikey|secret|password|passwd|pwd|app[_-]?key|"
     r"private[_-]?key|access[_-]?key|credential|signature)s?"
 )
-_SECRET_NAME_RE = re.compile(rf"^{_SECRET_NAME}$", re.IGNORECASE)
+_SENSITIVE_NAME_RE = re.compile(rf"^{_SENSITIVE_NAME}$", re.IGNORECASE)
 
-_PEM_RE = re.compile(
-    r"-----BEGIN ([A-Z0-9 ]+)-----.*?(?:-----END \1-----|\Z)", re.DOTALL
-)
+_PEM_RE = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----.*?(?:-----END \1-----|\Z)", re.DOTALL)
 _AUTH_HEADER_RE = re.compile(
     r"(?P<name>\b(?:http_)?(?:proxy[_-])?authorization\b[\"']?\s*[:=]\s*[\"']?)"
     r"(?:(?P<scheme>bearer|basic|token|digest|apikey)\s+)?"
@@ -29,7 +27,7 @@ _AUTH_HEADER_RE = re.compile(
     re.IGNORECASE,
 )
 _PAIR_RE = re.compile(
-    rf"(?P<name>\b{_SECRET_NAME}\b[\"']?\s*[:=]\s*[\"']?)(?P<value>[^\s\"'&,;}}\]]+)",
+    rf"(?P<name>\b{_SENSITIVE_NAME}\b[\"']?\s*[:=]\s*[\"']?)(?P<value>[^\s\"'&,;}}\]]+)",
     re.IGNORECASE,
 )
 _CANDIDATE_RE = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
@@ -52,13 +50,22 @@ def _looks_like_secret(candidate: str) -> bool:
 
 
 def _mask_candidate(match: re.Match) -> str:
-    return MASK if _looks_like_secret(match.group(0)) else match.group(0)
+    candidate = match.group(0)
+    if "/" in candidate:
+        # A path or URL: judge each segment, so tracebacks stay readable.
+        return "/".join(
+            MASK if len(part) >= 16 and _looks_like_secret(part) else part
+            for part in candidate.split("/")
+        )
+    return MASK if _looks_like_secret(candidate) else candidate
 
 
 def redact(text: str) -> str:
     if not text:
         return text
-    text = _PEM_RE.sub(lambda m: f"-----BEGIN {m.group(1)}-----{MASK}-----END {m.group(1)}-----", text)
+    text = _PEM_RE.sub(
+        lambda m: f"-----BEGIN {m.group(1)}-----{MASK}-----END {m.group(1)}-----", text
+    )
     text = _AUTH_HEADER_RE.sub(
         lambda m: m.group("name") + (m.group("scheme") + " " if m.group("scheme") else "") + MASK,
         text,
@@ -69,7 +76,7 @@ def redact(text: str) -> str:
 
 def redact_value(value: Any, key: str | None = None) -> Any:
     """Redact a JSON-like value; anything under a key that names a secret is masked whole."""
-    if key is not None and _SECRET_NAME_RE.match(key) and value not in (None, ""):
+    if key is not None and _SENSITIVE_NAME_RE.match(key) and value not in (None, ""):
         return MASK
     if isinstance(value, str):
         return redact(value)
@@ -111,5 +118,11 @@ class RedactingFilter(logging.Filter):
         for name, value in list(vars(record).items()):
             if name in _STANDARD_ATTRS or value is None or isinstance(value, bool | int | float):
                 continue
-            setattr(record, name, redact_value(value, name) if isinstance(value, str | dict | list) else redact(str(value)))
+            setattr(
+                record,
+                name,
+                redact_value(value, name)
+                if isinstance(value, str | dict | list)
+                else redact(str(value)),
+            )
         return True

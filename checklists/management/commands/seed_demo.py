@@ -43,7 +43,9 @@ class Command(BaseCommand):
             for index in range(teams):
                 self._team(index, logins, reset_passwords)
         if logins:
-            self.stdout.write("Demo logins (shown once; run seed_demo --reset-passwords for new ones):")
+            self.stdout.write(
+                "Demo logins (shown once; run seed_demo --reset-passwords for new ones):"
+            )
             for username, role, password in logins:
                 self.stdout.write(f"  {username:<28} {role:<20} {password}")
         else:
@@ -52,7 +54,9 @@ class Command(BaseCommand):
                 "to print fresh demo logins."
             )
 
-    def _user(self, username: str, logins, reset: bool, *, label: str, with_login: bool = True, **fields):
+    def _user(
+        self, username: str, logins, reset: bool, *, label: str, with_login: bool = True, **fields
+    ):
         User = get_user_model()
         user, created = User.objects.get_or_create(
             username=username, defaults={"email": f"{username}@example.com", **fields}
@@ -84,7 +88,17 @@ class Command(BaseCommand):
         team = Team.objects.filter(slug=slug).first() or accounts.team_create(name=name, slug=slug)
         with_login = index < TEAMS_WITH_LOGINS
         short = slug.split("-")[0] if index < len(TEAM_NAMES) else slug
-        for username, role in ((f"{short}-lead", Role.LEAD), (f"{short}-dev", Role.MEMBER), (f"{short}-ops", Role.MEMBER)):
-            user, _ = self._user(username, logins, reset, label=f"{role.label.lower()} of {name}", with_login=with_login)
+        for username, role in (
+            (f"{short}-lead", Role.LEAD),
+            (f"{short}-dev", Role.MEMBER),
+            (f"{short}-ops", Role.MEMBER),
+        ):
+            user, _ = self._user(
+                username,
+                logins,
+                reset,
+                label=f"{role.label.lower()} of {name}",
+                with_login=with_login,
+            )
             if not team.memberships.filter(user=user).exists():
                 accounts.membership_add(team=team, user=user, role=role)

@@ -1,0 +1,79 @@
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from portal.accounts.models import Membership, Role, Team
+from portal.accounts.permissions import REVIEWERS_GROUP, has_team_perm
+from portal.audit.models import AuditEvent
+from tests.conftest import make_user
+
+
+def _inline(prefix="memberships", total=0, initial=0, rows=()):
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def test_an_admin_creates_a_team_with_a_lead(client, admin_user):
+    person = make_user("person")
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:accounts_team_add"),
+        {
+            "name": "Pulsa Kilat",
+            "slug": "pulsa-kilat",
+            **_inline(total=1, rows=[{"user": person.pk, "role": "lead"}]),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    team = Team.objects.get(slug="pulsa-kilat")
+    assert Membership.objects.get(team=team, user=person).role == Role.LEAD
+    assert has_team_perm(type(person).objects.get(pk=person.pk), "manage_team", team)
+    actions = set(AuditEvent.objects.filter(team=team).values_list("action", flat=True))
+    assert actions == {"accounts.team.created", "accounts.membership.added"}
+
+
+def test_an_admin_changes_a_role_in_the_admin(client, admin_user, team, member):
+    client.force_login(admin_user)
+    membership = Membership.objects.get(user=member)
+    response = client.post(
+        reverse("admin:accounts_membership_change", args=[membership.pk]), {"role": "lead"}
+    )
+    assert response.status_code == 302
+    assert Membership.objects.get(pk=membership.pk).role == Role.LEAD
+    assert AuditEvent.objects.filter(
+        action="accounts.membership.role_changed", actor=admin_user
+    ).exists()
+
+
+def test_an_admin_grant_of_a_portal_role_is_recorded(client, admin_user, nobody):
+    client.force_login(admin_user)
+    reviewers = Group.objects.get(name=REVIEWERS_GROUP)
+    response = client.post(
+        reverse("admin:auth_user_change", args=[nobody.pk]),
+        {
+            "username": "nobody",
+            "email": "nobody@example.com",
+            "is_active": "on",
+            "groups": [reviewers.pk],
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "initial-date_joined_0": "2026-01-01",
+            "initial-date_joined_1": "00:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event = AuditEvent.objects.get(action="accounts.user.access_changed")
+    assert event.changes == {"groups": [[], [REVIEWERS_GROUP]]}
+    assert event.actor == admin_user
+
+
+def test_admin_is_for_staff_only(client, lead):
+    client.force_login(lead)
+    response = client.get(reverse("admin:accounts_team_changelist"))
+    assert response.status_code == 302

@@ -1,0 +1,65 @@
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
+from django.test import RequestFactory
+
+from portal.accounts.models import Membership, Role, Team
+from portal.accounts.permissions import teams_for
+
+
+def _seed(*args) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def _logins(output: str) -> dict[str, str]:
+    return dict(re.findall(r"^  (\S+)\s+.+?\s(\S+)$", output, re.MULTILINE))
+
+
+def test_it_creates_teams_with_every_role_and_prints_working_logins(db):
+    output = _seed()
+    assert Team.objects.count() == 3
+    for team in Team.objects.all():
+        roles = set(Membership.objects.filter(team=team).values_list("role", flat=True))
+        assert roles == {Role.LEAD, Role.MEMBER}
+    logins = _logins(output)
+    assert {"admin", "reviewer", "auditor", "kopi-lead", "kopi-dev"} <= set(logins)
+    request = RequestFactory().post("/accounts/login/")
+    user = authenticate(request, username="kopi-dev", password=logins["kopi-dev"])
+    assert user is not None
+    assert [team.slug for team in teams_for(user)] == ["kopi-kita-miniapp"]
+    reviewer = get_user_model().objects.get(username="reviewer")
+    assert teams_for(reviewer, "review_team").count() == 3
+
+
+def test_it_is_idempotent_and_prints_passwords_once(db):
+    _seed()
+    again = _seed()
+    assert Team.objects.count() == 3
+    assert _logins(again) == {}
+    assert "seed_demo --reset-passwords" in again
+
+
+def test_it_resets_passwords_on_request(db):
+    first = _logins(_seed())
+    second = _logins(_seed("--reset-passwords"))
+    assert set(first) == set(second)
+    assert first["admin"] != second["admin"]
+
+
+def test_it_scales_to_many_teams(db):
+    output = _seed("--teams", "40")
+    assert Team.objects.count() == 40
+    assert Membership.objects.count() == 120
+    # Only the first teams' people can sign in; the rest give dashboards their scale.
+    assert "merchant-0040" not in output
+    assert not get_user_model().objects.get(username="merchant-0040-lead").has_usable_password()
+
+
+def test_it_refuses_a_silly_team_count(db):
+    with pytest.raises(CommandError, match="--teams must be between 1 and 5000"):
+        _seed("--teams", "0")

@@ -1,0 +1,95 @@
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+
+from portal.env import env_bool, env_int, env_str
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_it_rejects_a_boolean_that_is_not_one(monkeypatch):
+    monkeypatch.setenv("SOME_FLAG", "ture")
+    with pytest.raises(ImproperlyConfigured, match="SOME_FLAG='ture' is not a boolean"):
+        env_bool("SOME_FLAG", default=False)
+
+
+@pytest.mark.parametrize(
+    "raw, expected", [("true", True), ("False", False), ("1", True), ("off", False)]
+)
+def test_it_reads_booleans(monkeypatch, raw, expected):
+    monkeypatch.setenv("SOME_FLAG", raw)
+    assert env_bool("SOME_FLAG", default=not expected) is expected
+
+
+def test_it_rejects_an_integer_that_is_not_one(monkeypatch):
+    monkeypatch.setenv("SOME_NUMBER", "12s")
+    with pytest.raises(ImproperlyConfigured, match="not an integer"):
+        env_int("SOME_NUMBER", 3)
+
+
+def test_it_reads_a_secret_from_a_file(monkeypatch, tmp_path):
+    secret = tmp_path / "key"
+    secret.write_text("from-a-file\n")
+    monkeypatch.setenv("SOME_SECRET_FILE", str(secret))
+    assert env_str("SOME_SECRET") == "from-a-file"
+
+
+def test_it_requires_a_secret_key_when_debug_is_off():
+    result = _manage("check", DEBUG="false", ALLOWED_HOSTS="portal.example.com")
+    assert result.returncode != 0
+    assert "SECRET_KEY (or SECRET_KEY_FILE) is required when DEBUG is off" in result.stderr
+
+
+def test_it_refuses_a_malformed_debug_flag():
+    result = _manage("check", DEBUG="yes please")
+    assert result.returncode != 0
+    assert "DEBUG='yes please' is not a boolean" in result.stderr
+
+
+def test_it_passes_the_deploy_check_in_production_settings():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="portal.example.com",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_it_runs_ci_on_postgresql():
+    if os.environ.get("CI") != "true":
+        pytest.skip("only CI is bound to PostgreSQL; local runs use SQLite")
+    assert connection.vendor == "postgresql"
+
+
+def test_it_never_commits_a_secret_key():
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert not [path for path in tracked if path.startswith("var/") or path.endswith("secret_key")]
