@@ -32,7 +32,7 @@ system-packages:
 
 run: setup
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo  # loads the control catalog too
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: setup

@@ -17,7 +17,7 @@ def _seed(*args) -> str:
 
 
 def _logins(output: str) -> dict[str, str]:
-    return dict(re.findall(r"^  (\S+)\s+.+?\s(\S+)$", output, re.MULTILINE))
+    return dict(re.findall(r"^  (\S+)\s+(\S+)\s+\S.*$", output, re.MULTILINE))
 
 
 def test_it_creates_teams_with_every_role_and_prints_working_logins(db):

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from checklists.services.catalog import catalog_load
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, Team
 from portal.accounts.permissions import AUDITORS_GROUP, REVIEWERS_GROUP
@@ -39,6 +40,9 @@ class Command(BaseCommand):
             raise CommandError("--teams must be between 1 and 5000")
         logins: list[tuple[str, str, str]] = []
         with transaction.atomic():
+            result = catalog_load()
+            if result.changed:
+                self.stdout.write(f"Catalog: {len(result.created)} controls created, {len(result.updated)} updated.")
             self._people(logins, reset_passwords)
             for index in range(teams):
                 self._team(index, logins, reset_passwords)
@@ -47,7 +51,7 @@ class Command(BaseCommand):
                 "Demo logins (shown once; run seed_demo --reset-passwords for new ones):"
             )
             for username, role, password in logins:
-                self.stdout.write(f"  {username:<28} {role:<20} {password}")
+                self.stdout.write(f"  {username:<20} {password:<20} {role}")
         else:
             self.stdout.write(
                 "Demo data already present. Run `python manage.py seed_demo --reset-passwords` "

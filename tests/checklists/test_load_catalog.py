@@ -1,0 +1,164 @@
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import CommandError, call_command
+
+from checklists.models import Control, EquivalenceGroup, OwaspReference, Provider, Source
+from checklists.services.catalog import default_catalog_paths
+from portal.audit.models import AuditEvent
+
+
+def _control(ref: str, **fields) -> dict:
+    return {
+        "ref": ref,
+        "section": ref.split("-", 1)[1],
+        "title": f"Title of {ref}",
+        "requirement": "Keep the token on the server.",
+        "category": "credentials",
+        "severity": "high",
+        "severity_reason": "A leaked token is a direct loss.",
+        "applies_to": ["backend"],
+        "evidence_guidance": "A configuration excerpt.",
+        "recurrence_days": None,
+        "owasp": ["V2.10.4", "A07:2021"],
+        **fields,
+    }
+
+
+def _provider_file(tmp_path: Path, name: str, controls: list[dict], slug: str = "testpay") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    document = {
+        "source": {"slug": f"{slug}-guide", "title": f"{slug} guide", "version": "1", "url": "", "seed": ""},
+        "provider": {"slug": slug, "name": slug.title(), "docs_url": "", "incident_contact": {}},
+        "controls": controls,
+    }
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+def _load(*paths) -> str:
+    out = StringIO()
+    call_command("load_catalog", *[str(path) for path in paths], stdout=out)
+    return out.getvalue()
+
+
+def _load_error(*paths) -> str:
+    with pytest.raises(CommandError) as error:
+        _load(*paths)
+    return str(error.value)
+
+
+def test_it_loads_every_provider_and_the_owasp_standards(db):
+    output = _load()
+    assert "created" in output
+    assert set(Provider.objects.values_list("slug", flat=True)) == {"gopay", "codepay", "wechat", "mixpay", "ucanpay"}
+    assert OwaspReference.objects.filter(standard="asvs-4.0.3").count() == 286
+    assert OwaspReference.objects.filter(standard="top10-2021").count() == 10
+    assert OwaspReference.objects.filter(standard="api-top10-2023").count() == 10
+    assert Control.objects.count() >= 100
+    assert Source.objects.get(slug="owasp-asvs-4.0.3").attribution.endswith("licensed under CC BY-SA 4.0.")
+    assert AuditEvent.objects.filter(action="checklists.catalog.loaded").count() == 1
+
+
+def test_loading_twice_changes_nothing_the_second_time(db):
+    _load()
+    before = json.dumps(list(Control.objects.order_by("ref").values()), default=str)
+    events = AuditEvent.objects.count()
+    output = _load()
+    assert output.startswith("Catalog unchanged")
+    assert json.dumps(list(Control.objects.order_by("ref").values()), default=str) == before
+    assert AuditEvent.objects.count() == events
+
+
+def test_codepay_password_rotation_recurs_every_ninety_days(db):
+    _load()
+    assert Control.objects.filter(source__provider__slug="codepay", recurrence_days=90).exists()
+
+
+def test_it_updates_by_ref_and_retires_what_vanished(db, tmp_path):
+    _load(_provider_file(tmp_path, "v1", [_control("TEST-1"), _control("TEST-2")]))
+    output = _load(_provider_file(tmp_path, "v2", [_control("TEST-1", title="Renamed")]))
+    assert "1 updated, 1 retired" in output
+    assert Control.objects.get(ref="TEST-1").title == "Renamed"
+    assert Control.objects.get(ref="TEST-2").retired
+    _load(_provider_file(tmp_path, "v3", [_control("TEST-1", title="Renamed"), _control("TEST-2")]))
+    assert not Control.objects.get(ref="TEST-2").retired
+
+
+def test_it_rejects_invalid_yaml(db, tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("controls:\n  - ref: TEST-1\n    title: [unclosed\n")
+    assert _load_error(path) == (
+        f"{path}: invalid YAML: expected ',' or ']', but got '<stream end>' at line 4, column 1. "
+        "Nothing was loaded."
+    )
+    assert not Control.objects.exists()
+
+
+def test_it_rejects_an_unknown_field(db, tmp_path):
+    path = _provider_file(tmp_path, "typo", [_control("TEST-1", sevrity="high")])
+    assert _load_error(path) == f"{path}: TEST-1: field 'sevrity': unknown field. Nothing was loaded."
+    assert not Control.objects.exists()
+
+
+def test_it_rejects_a_missing_required_field(db, tmp_path):
+    control = _control("TEST-1")
+    del control["evidence_guidance"]
+    path = _provider_file(tmp_path, "missing", [control])
+    assert _load_error(path) == (
+        f"{path}: TEST-1: field 'evidence_guidance': missing required field. Nothing was loaded."
+    )
+
+
+def test_it_rejects_a_duplicate_ref_across_files(db, tmp_path):
+    first = _provider_file(tmp_path, "first", [_control("TEST-1")])
+    second = _provider_file(tmp_path, "second", [_control("TEST-1")], slug="otherpay")
+    assert _load_error(first, second) == (
+        f"{second}: TEST-1: field 'ref': duplicate ref (first defined in {first}). Nothing was loaded."
+    )
+    assert not Control.objects.exists() and not Provider.objects.exists()
+
+
+def test_it_rejects_an_unknown_owasp_id(db, tmp_path):
+    path = _provider_file(tmp_path, "owasp", [_control("TEST-1", owasp=["V2.10.4", "V99.9.9"])])
+    assert _load_error(path) == f"{path}: TEST-1: field 'owasp': unknown OWASP id 'V99.9.9'. Nothing was loaded."
+
+
+def test_it_rejects_an_unknown_equivalence_member(db, tmp_path):
+    controls = _provider_file(tmp_path, "controls", [_control("TEST-1")])
+    groups = tmp_path / "groups.yaml"
+    groups.write_text(
+        yaml.safe_dump({"groups": [{"slug": "tokens", "title": "Tokens", "members": ["TEST-1", "NOPE-9"]}]})
+    )
+    assert _load_error(controls, groups) == (
+        f"{groups}: group tokens: field 'members': unknown control 'NOPE-9'. Nothing was loaded."
+    )
+    assert not Control.objects.exists() and not EquivalenceGroup.objects.exists()
+
+
+def test_it_rejects_a_bad_value(db, tmp_path):
+    path = _provider_file(tmp_path, "severity", [_control("TEST-1", severity="extreme")])
+    assert _load_error(path) == (
+        f"{path}: TEST-1: field 'severity': 'extreme' is not one of critical, high, medium, low. "
+        "Nothing was loaded."
+    )
+
+
+def test_a_bad_file_leaves_an_existing_catalog_untouched(db, tmp_path):
+    _load(_provider_file(tmp_path, "good", [_control("TEST-1")]))
+    bad = _provider_file(tmp_path, "bad", [_control("TEST-1", title="Changed"), _control("TEST-2", owasp=["X1"])])
+    _load_error(bad)
+    assert Control.objects.get(ref="TEST-1").title == "Title of TEST-1"
+    assert not Control.objects.filter(ref="TEST-2").exists()
+
+
+def test_it_names_a_missing_file(db, tmp_path):
+    assert _load_error(tmp_path / "nope.yaml") == f"{tmp_path / 'nope.yaml'}: no such file"
+
+
+def test_the_default_catalog_has_one_file_per_seed_and_the_groups():
+    names = {path.name for path in default_catalog_paths()}
+    assert names == {"gopay.yaml", "codepay.yaml", "wechat.yaml", "mixpay.yaml", "ucanpay.yaml", "equivalence-groups.yaml"}
