@@ -12,7 +12,11 @@ class RequestContext:
     user_agent: str = ""
 
 
-_current: ContextVar[RequestContext] = ContextVar("audit_request_context", default=RequestContext())
+# RequestContext is a frozen dataclass, so sharing the default instance is safe.
+_current: ContextVar[RequestContext] = ContextVar(
+    "audit_request_context",
+    default=RequestContext(),  # noqa: B039
+)
 
 
 def set_current(context: RequestContext):

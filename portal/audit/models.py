@@ -1,9 +1,20 @@
+"""The audit trail: a hash chain of events, its head, and signed checkpoints of the head.
+
+Rows are only ever appended, by `portal.audit.services`; on PostgreSQL triggers reject UPDATE,
+DELETE and TRUNCATE (see migrations/0002_append_only.py). How an event's hash is computed is
+documented in `portal.audit.chain`.
+"""
+
 from django.conf import settings
 from django.db import models
 
+from portal.audit.chain import GENESIS_HASH
+
+CHAIN_HEAD_ID = 1
+
 
 class AuditEvent(models.Model):
-    """One recorded state change. Rows are only ever appended (see services.record)."""
+    """One recorded state change: who, what, on which object and team, why and how."""
 
     sequence = models.BigIntegerField(unique=True)
     created_at = models.DateTimeField()
@@ -16,6 +27,7 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="+",
     )
+    # The username at the time (or the username tried, for failed sign-ins); kept if the user goes.
     actor_label = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=100)
     object_type = models.CharField(max_length=100, blank=True)
@@ -34,17 +46,64 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=400, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
-    prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ("-sequence",)
         indexes = [
-            # The audit pages filter by team, action or object and page by sequence.
+            # The audit pages page by sequence within a team, an action, an actor or an object.
             models.Index(fields=("team", "sequence"), name="audit_team_seq_idx"),
             models.Index(fields=("action", "sequence"), name="audit_action_seq_idx"),
-            models.Index(fields=("object_type", "object_id"), name="audit_object_idx"),
+            models.Index(fields=("actor_label", "sequence"), name="audit_actor_seq_idx"),
+            models.Index(
+                fields=("object_type", "object_id", "sequence"), name="audit_object_seq_idx"
+            ),
+            # The date-range filter of the audit pages.
+            models.Index(fields=("created_at",), name="audit_created_idx"),
         ]
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action}"
+
+
+class AuditChainHead(models.Model):
+    """The single row holding the chain's last sequence and hash.
+
+    `services.record` locks it (select_for_update) for every append, so concurrent writers
+    queue up and the chain stays strictly linear.
+    """
+
+    last_sequence = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id=CHAIN_HEAD_ID), name="audit_chain_head_single_row"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"head #{self.last_sequence} {self.last_hash[:12]}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement "the chain had this hash at this sequence at this time"."""
+
+    sequence = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    key_id = models.CharField(max_length=64)
+    signature = models.TextField()  # base64
+
+    class Meta:
+        ordering = ("-sequence", "-id")
+        indexes = [
+            # Verification and the status line read the latest checkpoint.
+            models.Index(fields=("sequence",), name="audit_checkpoint_seq_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.sequence} {self.hash[:12]}"

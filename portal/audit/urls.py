@@ -1,0 +1,11 @@
+from django.urls import path
+
+from portal.audit import views
+
+app_name = "audit"
+
+urlpatterns = [
+    path("", views.event_list, name="event_list"),
+    path("events/<int:sequence>/", views.event_detail, name="event_detail"),
+    path("export.csv", views.event_export, name="event_export"),
+]

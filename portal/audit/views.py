@@ -1,0 +1,89 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.audit import selectors, services
+from portal.audit.forms import EventFilterForm, KeysetForm
+
+
+def _scope_or_404(request: HttpRequest) -> selectors.AuditScope:
+    scope = selectors.audit_scope(user=request.user)
+    if scope.is_empty:
+        raise Http404("No audit pages for you.")
+    return scope
+
+
+@login_required
+@require_GET
+def event_list(request: HttpRequest) -> HttpResponse:
+    scope = _scope_or_404(request)
+    teams = selectors.visible_teams(user=request.user, scope=scope)
+    form = EventFilterForm(request.GET, teams=teams)
+    before = KeysetForm(request.GET).before_value()
+    events, older = [], None
+    if form.is_valid():
+        matching = selectors.events_filter(
+            events=selectors.events_for(user=request.user, scope=scope), **form.filters()
+        )
+        events, older = selectors.events_page(events=matching, before=before)
+    older_query = None
+    if older is not None:
+        query = request.GET.copy()
+        query["before"] = older
+        older_query = query.urlencode()
+    return render(
+        request,
+        "audit/event_list.html",
+        {
+            "form": form,
+            "events": events,
+            "older_query": older_query,
+            "newest_query": _without_before(request),
+            "is_first_page": before is None,
+            "export_filters": form.filters_for_record().items() if form.is_valid() else (),
+        },
+    )
+
+
+def _without_before(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("before", None)
+    return query.urlencode()
+
+
+@login_required
+@require_GET
+def event_detail(request: HttpRequest, sequence: int) -> HttpResponse:
+    event = selectors.event_get_or_404(user=request.user, sequence=sequence)
+    return render(request, "audit/event_detail.html", {"event": event})
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_POST
+def event_export(request: HttpRequest) -> HttpResponse:
+    scope = _scope_or_404(request)
+    teams = selectors.visible_teams(user=request.user, scope=scope)
+    form = EventFilterForm(request.POST, teams=teams)
+    if not form.is_valid():
+        messages.error(request, "Fix the filters before exporting.")
+        return redirect("audit:event_list")
+    services.log_export_record(by=request.user, filters=form.filters_for_record())
+    matching = selectors.events_filter(
+        events=selectors.events_for(user=request.user, scope=scope), **form.filters()
+    )
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in selectors.events_csv_rows(events=matching)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="audit-events.csv"'
+    return response

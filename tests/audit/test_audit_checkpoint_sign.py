@@ -1,0 +1,104 @@
+import stat
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.audit import chain, signing
+from portal.audit.models import AuditCheckpoint, AuditEvent
+from portal.audit.tasks import audit_checkpoint_sign
+from portal.audit.verification import verify_chain
+from portal.celery import app as celery_app
+from tests.audit.conftest import record_many
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_signs_the_chain_head():
+    events = record_many(3)
+    checkpoint_id = audit_checkpoint_sign.delay().get()
+    checkpoint = AuditCheckpoint.objects.get(pk=checkpoint_id)
+    assert (checkpoint.sequence, checkpoint.hash) == (3, events[-1].hash)
+    assert checkpoint.key_id == signing.key_id()
+    message = chain.checkpoint_message(
+        sequence=3, hash=events[-1].hash, created_at=checkpoint.created_at, key_id=checkpoint.key_id
+    )
+    assert signing.signature_valid(message, checkpoint.signature)
+    assert not signing.signature_valid(
+        message.replace(b'"sequence":3', b'"sequence":2'), checkpoint.signature
+    )
+
+
+def test_it_records_the_checkpoint_as_an_event():
+    record_many(2)
+    audit_checkpoint_sign.delay()
+    event = AuditEvent.objects.order_by("-sequence").first()
+    assert event.action == "audit.checkpoint.signed"
+    assert event.changes["sequence"] == 2
+    assert verify_chain().ok
+
+
+def test_it_signs_an_empty_chain():
+    checkpoint = AuditCheckpoint.objects.get(pk=audit_checkpoint_sign.delay().get())
+    assert (checkpoint.sequence, checkpoint.hash) == (0, chain.GENESIS_HASH)
+    assert verify_chain().ok
+
+
+def test_it_generates_a_private_local_key_on_first_use(settings, tmp_path):
+    audit_checkpoint_sign.delay()
+    path = tmp_path / "keys" / "audit-signing-key.pem"
+    assert path.exists()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    first_id = signing.key_id()
+    audit_checkpoint_sign.delay()
+    assert set(AuditCheckpoint.objects.values_list("key_id", flat=True)) == {first_id}
+
+
+def test_it_uses_the_key_named_by_the_environment(monkeypatch, tmp_path):
+    key = ec.generate_private_key(ec.SECP256R1())
+    path = tmp_path / "mounted.pem"
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    monkeypatch.setenv("AUDIT_SIGNING_KEY_FILE", str(path))
+    record_many(1)
+    checkpoint = AuditCheckpoint.objects.get(pk=audit_checkpoint_sign.delay().get())
+    assert checkpoint.key_id == signing.key_id(key)
+    assert not (tmp_path / "keys").exists()
+    assert verify_chain().ok
+
+
+def test_it_refuses_a_missing_environment_key_file(monkeypatch, tmp_path):
+    monkeypatch.setenv("AUDIT_SIGNING_KEY_FILE", str(tmp_path / "absent.pem"))
+    with pytest.raises(ImproperlyConfigured):
+        audit_checkpoint_sign.delay()
+    assert not AuditCheckpoint.objects.exists()
+
+
+def test_it_refuses_a_key_of_another_kind(monkeypatch, tmp_path):
+    key = ec.generate_private_key(ec.SECP384R1())
+    path = tmp_path / "p384.pem"
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    monkeypatch.setenv("AUDIT_SIGNING_KEY_FILE", str(path))
+    with pytest.raises(ImproperlyConfigured, match="Ed25519 or ECDSA P-256"):
+        audit_checkpoint_sign.delay()
+
+
+def test_it_is_scheduled_daily():
+    entry = django_settings.CELERY_BEAT_SCHEDULE["audit-checkpoint-sign"]
+    assert entry["task"] == "portal.audit.tasks.audit_checkpoint_sign"
+    assert entry["task"] in celery_app.tasks
+    assert entry["schedule"].hour == {0}

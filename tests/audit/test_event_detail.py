@@ -1,0 +1,68 @@
+import pytest
+from django.urls import reverse
+
+from portal.audit import services as audit
+
+pytestmark = pytest.mark.django_db
+
+
+def url(event) -> str:
+    return reverse("audit:event_detail", args=[event.sequence])
+
+
+@pytest.fixture
+def team_event(team, lead):
+    return audit.record(
+        "tests.thing.changed",
+        actor=lead,
+        obj=team,
+        team=team,
+        changes={"name": ["Old", "New"]},
+        reason="Because the auditor asked",
+    )
+
+
+def test_it_shows_the_event_to_a_lead_of_its_team(client, lead, team_event):
+    client.force_login(lead)
+    response = client.get(url(team_event))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "tests.thing.changed" in body
+    assert "Because the auditor asked" in body
+    assert team_event.hash in body and team_event.prev_hash in body
+
+
+def test_it_is_a_404_for_another_teams_lead(client, outsider, team_event):
+    client.force_login(outsider)
+    assert client.get(url(team_event)).status_code == 404
+
+
+def test_it_is_a_404_for_a_member(client, member, team_event):
+    client.force_login(member)
+    assert client.get(url(team_event)).status_code == 404
+
+
+def test_it_is_a_404_for_a_teamless_event_to_a_reviewer(client, reviewer, auditor):
+    event = audit.record("accounts.login.failed", actor_label="x")
+    client.force_login(reviewer)
+    assert client.get(url(event)).status_code == 404
+    client.force_login(auditor)
+    assert client.get(url(event)).status_code == 200
+
+
+def test_it_is_a_404_for_a_sequence_that_does_not_exist(client, auditor):
+    client.force_login(auditor)
+    assert client.get(reverse("audit:event_detail", args=[999999])).status_code == 404
+
+
+def test_it_rejects_post(client, auditor, team_event):
+    client.force_login(auditor)
+    assert client.post(url(team_event)).status_code == 405
+
+
+def test_it_takes_a_constant_number_of_queries(
+    client, auditor, team_event, django_assert_max_num_queries
+):
+    client.force_login(auditor)
+    with django_assert_max_num_queries(10):
+        assert client.get(url(team_event)).status_code == 200

@@ -1,0 +1,225 @@
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from portal.audit import chain, services
+from portal.audit.models import AuditCheckpoint, AuditEvent
+from tests.audit.conftest import record_many, tampering
+
+pytestmark = pytest.mark.django_db
+
+
+def verify() -> str:
+    out = io.StringIO()
+    call_command("verify_audit_log", "--chunk-size", "2", stdout=out)
+    return out.getvalue()
+
+
+def broken_at() -> str:
+    with pytest.raises(CommandError) as error:
+        verify()
+    return str(error.value)
+
+
+def test_it_reports_the_count_and_head_hash_of_an_intact_chain():
+    events = record_many(5)
+    output = verify()
+    assert "intact: 5 events" in output
+    assert f"head 5 {events[-1].hash}" in output
+
+
+def test_it_passes_an_empty_chain():
+    assert "intact: 0 events" in verify()
+
+
+def test_it_exits_non_zero_when_broken():
+    record_many(3)
+    with tampering() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET reason = 'edited' WHERE sequence = 2")
+    with pytest.raises(CommandError) as error:
+        verify()
+    assert error.value.returncode == 1  # what manage.py exits with
+    assert "broken at sequence 2" in str(error.value)
+
+
+def test_it_records_the_verification_as_an_event():
+    record_many(3)
+    verify()
+    event = AuditEvent.objects.order_by("-sequence").first()
+    assert event.action == "audit.log.verified"
+    assert event.changes["intact"] is True
+    assert event.changes["count"] == 3
+    assert "intact: 4 events" in verify()  # the record of a verification is chained too
+
+
+def test_it_records_a_failed_verification_too():
+    record_many(3)
+    with tampering() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET action = 'x' WHERE sequence = 1")
+    broken_at()
+    event = AuditEvent.objects.order_by("-sequence").first()
+    assert event.action == "audit.log.verified"
+    assert event.changes["intact"] is False
+    assert event.changes["first_bad_sequence"] == 1
+
+
+def test_it_names_a_changed_row():
+    record_many(5)
+    with tampering() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditevent SET changes = %s WHERE sequence = 3", ['{"n": [null, 99]}']
+        )
+    assert "broken at sequence 3: its contents do not match its hash" in broken_at()
+
+
+def test_it_names_a_row_whose_hash_was_recomputed_after_a_change():
+    events = record_many(5)
+    values = AuditEvent.objects.filter(sequence=3).values(*chain.HASHED_FIELDS).get()
+    forged = chain.event_hash(dict(values, reason="quietly edited"))
+    with tampering() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditevent SET reason = 'quietly edited', hash = %s WHERE sequence = 3",
+            [forged],
+        )
+    assert events[3].prev_hash != forged
+    assert "broken at sequence 4: its previous hash does not match" in broken_at()
+
+
+def test_it_names_a_removed_row():
+    record_many(5)
+    with tampering() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE sequence = 3")
+    assert "broken at sequence 3: sequence 3 is missing (the next event is 4)" in broken_at()
+
+
+def _shift_up_from(cursor, sequence: int) -> None:
+    cursor.execute(
+        "UPDATE audit_auditevent SET sequence = sequence + 1000000 WHERE sequence >= %s", [sequence]
+    )
+    cursor.execute(
+        "UPDATE audit_auditevent SET sequence = sequence - 999999 WHERE sequence >= 1000000"
+    )
+
+
+def test_it_names_an_inserted_row():
+    events = record_many(5)
+    with tampering() as cursor:
+        _shift_up_from(cursor, 3)
+        cursor.execute(
+            "INSERT INTO audit_auditevent (sequence, created_at, actor_label, action, object_type,"
+            " object_id, object_label, changes, reason, user_agent, request_id, prev_hash, hash)"
+            " VALUES (3, %s, 'mallory', 'tests.thing.done', '', '', '', '{}', '', '', '', %s, %s)",
+            [events[2].created_at, events[1].hash, "f" * 64],
+        )
+    assert "broken at sequence 3: its contents do not match its hash" in broken_at()
+
+
+def test_it_names_the_row_after_an_inserted_row_with_a_correct_hash():
+    events = record_many(5)
+    values = dict(
+        AuditEvent.objects.filter(sequence=3).values(*chain.HASHED_FIELDS).get(),
+        actor_id=None,
+        actor_label="mallory",
+        prev_hash=events[1].hash,
+    )
+    with tampering() as cursor:
+        _shift_up_from(cursor, 3)
+        cursor.execute(
+            "INSERT INTO audit_auditevent (sequence, created_at, actor_label, action, object_type,"
+            " object_id, object_label, changes, reason, user_agent, request_id, prev_hash, hash)"
+            " VALUES (3, %s, 'mallory', %s, '', '', '', %s, '', '', '', %s, %s)",
+            [
+                values["created_at"],
+                values["action"],
+                '{"n": [null, 2]}',
+                events[1].hash,
+                chain.event_hash(values),
+            ],
+        )
+    assert "broken at sequence 4" in broken_at()
+
+
+def test_it_names_a_row_appended_past_the_chain_head():
+    events = record_many(3)
+    with tampering() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (sequence, created_at, actor_label, action, object_type,"
+            " object_id, object_label, changes, reason, user_agent, request_id, prev_hash, hash)"
+            " VALUES (4, %s, 'mallory', 'tests.thing.done', '', '', '', '{}', '', '', '', %s, %s)",
+            [events[2].created_at, events[2].hash, "e" * 64],
+        )
+    assert "broken at sequence 4: event 4 lies beyond the chain head" in broken_at()
+
+
+def test_it_names_reordered_rows():
+    record_many(5)
+    with tampering() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET sequence = -1 WHERE sequence = 2")
+        cursor.execute("UPDATE audit_auditevent SET sequence = 2 WHERE sequence = 3")
+        cursor.execute("UPDATE audit_auditevent SET sequence = 3 WHERE sequence = -1")
+    assert "broken at sequence 2" in broken_at()
+
+
+def test_it_detects_a_truncated_tail_the_head_still_counts():
+    record_many(5)
+    with tampering() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE sequence >= 4")
+    assert "broken at sequence 4: the chain ends at 3 but its head says 5" in broken_at()
+
+
+def test_it_detects_a_chain_head_that_disagrees_with_the_last_event():
+    record_many(3)
+    with tampering() as cursor:
+        cursor.execute("UPDATE audit_auditchainhead SET last_hash = %s", ["a" * 64])
+    assert "broken at sequence 3: the chain head's hash differs" in broken_at()
+
+
+def test_it_detects_a_truncated_tail_below_the_latest_checkpoint():
+    events = record_many(5)
+    services.checkpoint_create()  # signs head 5, then records event 6
+    with tampering() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE sequence >= 4")
+        cursor.execute(
+            "UPDATE audit_auditchainhead SET last_sequence = 3, last_hash = %s", [events[2].hash]
+        )
+    assert "broken at sequence 4: the chain was cut below the signed checkpoint at 5" in broken_at()
+
+
+def test_it_detects_a_checkpoint_whose_hash_is_not_on_the_chain():
+    record_many(3)
+    services.checkpoint_create()
+    with tampering() as cursor:
+        cursor.execute("UPDATE audit_auditcheckpoint SET hash = %s", ["b" * 64])
+    assert "broken at sequence 3: checkpoint" in broken_at()
+    assert "invalid signature" in broken_at()
+
+
+def test_it_detects_a_rewritten_chain_that_a_checkpoint_still_pins():
+    record_many(3)
+    services.checkpoint_create()
+    # Rewrite event 2 and re-hash everything after it, as someone with the table would.
+    with tampering() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET reason = 'rewritten' WHERE sequence = 2")
+    previous = AuditEvent.objects.get(sequence=1).hash
+    for event in AuditEvent.objects.filter(sequence__gte=2).order_by("sequence"):
+        values = AuditEvent.objects.filter(pk=event.pk).values(*chain.HASHED_FIELDS).get()
+        values["prev_hash"] = previous
+        previous = chain.event_hash(values)
+        with tampering() as cursor:
+            cursor.execute(
+                "UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE id = %s",
+                [values["prev_hash"], previous, event.pk],
+            )
+    with tampering() as cursor:
+        cursor.execute("UPDATE audit_auditchainhead SET last_hash = %s", [previous])
+    assert "broken at sequence 3: its hash differs from the signed checkpoint" in broken_at()
+
+
+def test_it_rejects_a_checkpoint_signed_by_another_key(settings, tmp_path):
+    record_many(2)
+    services.checkpoint_create()
+    settings.DATA_DIR = tmp_path / "elsewhere"  # a different local key from now on
+    assert "signed by an unknown key" in broken_at()
+    assert AuditCheckpoint.objects.count() == 1
