@@ -1,0 +1,38 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from checklists.evidence.crypto import load_keyring
+from checklists.evidence.storage import BlobUnreadable, iter_blob_names, reencrypt_blob
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-encrypt every evidence file that is not sealed with the newest key in EVIDENCE_KEYS "
+        "(one file at a time, each replaced atomically). Remove an old key only after this "
+        "reports no failures."
+    )
+
+    def handle(self, *args, **options):
+        keyring = load_keyring()
+        rotated = current = 0
+        failed: list[str] = []
+        for name in iter_blob_names():
+            try:
+                if reencrypt_blob(name, keyring=keyring):
+                    rotated += 1
+                else:
+                    current += 1
+            except FileNotFoundError:
+                continue  # deleted while we worked through the folder
+            except BlobUnreadable as exc:
+                failed.append(name)
+                self.stderr.write(f"{name}: cannot be decrypted: {exc}")
+        self.stdout.write(
+            f"Re-encrypted {rotated} evidence file(s) under key {keyring.current.id!r}; "
+            f"{current} already used it; {len(failed)} could not be decrypted."
+        )
+        if failed:
+            raise CommandError(
+                f"{len(failed)} evidence file(s) could not be decrypted and were left as they "
+                "were (listed above); keep every old key in EVIDENCE_KEYS until they are "
+                "restored from backup or deleted."
+            )
