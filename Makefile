@@ -6,8 +6,9 @@ PORT ?= 8000
 # Local runs and tests: debug settings with a generated key under var/ (never for production).
 export DEBUG ?= true
 
-# Debian packages: WeasyPrint's libraries, poppler's PDF tools, and Chromium for browser tests.
-SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# Debian packages: WeasyPrint's libraries, poppler's PDF tools, Chromium for browser tests,
+# and libmagic1 for python-magic (evidence type sniffing).
+SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core libmagic1
 
 .PHONY: setup system-packages run test lint format
 

@@ -87,7 +87,14 @@ class EquivalenceGroupAdmin(AuditedAdmin):
 @admin.register(Control)
 class ControlAdmin(AuditedAdmin):
     list_display = ("ref", "title", "source", "category", "severity", "recurrence_days", "retired")
-    list_filter = ("source__provider", "source", "category", "severity", "retired", "equivalence_group")
+    list_filter = (
+        "source__provider",
+        "source",
+        "category",
+        "severity",
+        "retired",
+        "equivalence_group",
+    )
     search_fields = ("ref", "title", "requirement", "owasp__code")
     filter_horizontal = ("owasp",)
     list_select_related = ("source",)

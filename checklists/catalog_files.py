@@ -170,10 +170,20 @@ def _read_provider_file(path: Path, document: dict, data: CatalogData) -> None:
     _check_keys(path, document, required=("source", "provider", "controls"), optional=())
     provider = document["provider"]
     _check_keys(
-        path, provider, required=("slug", "name"), optional=("docs_url", "incident_contact"), ref="provider"
+        path,
+        provider,
+        required=("slug", "name"),
+        optional=("docs_url", "incident_contact"),
+        ref="provider",
     )
     contact = provider.get("incident_contact") or {}
-    _check_keys(path, contact, required=(), optional=("email", "instructions"), ref="provider.incident_contact")
+    _check_keys(
+        path,
+        contact,
+        required=(),
+        optional=("email", "instructions"),
+        ref="provider.incident_contact",
+    )
     _add_provider(
         path,
         ProviderData(
@@ -186,7 +196,9 @@ def _read_provider_file(path: Path, document: dict, data: CatalogData) -> None:
         data,
     )
     source = document["source"]
-    _check_keys(path, source, required=("slug", "title"), optional=("version", "url", "seed"), ref="source")
+    _check_keys(
+        path, source, required=("slug", "title"), optional=("version", "url", "seed"), ref="source"
+    )
     source_slug = _text(path, source, "slug", "source")
     _add_source(
         path,
@@ -206,7 +218,10 @@ def _read_provider_file(path: Path, document: dict, data: CatalogData) -> None:
 
 def _read_bundle(path: Path, document: dict, data: CatalogData) -> None:
     _check_keys(
-        path, document, required=("providers", "sources", "controls"), optional=("equivalence_groups",)
+        path,
+        document,
+        required=("providers", "sources", "controls"),
+        optional=("equivalence_groups",),
     )
     for entry in _list(path, document, "providers"):
         _check_keys(
@@ -216,7 +231,9 @@ def _read_bundle(path: Path, document: dict, data: CatalogData) -> None:
             optional=("docs_url", "incident_email", "incident_instructions"),
             ref="provider",
         )
-        _add_provider(path, ProviderData(**{k: _text(path, entry, k, "provider") for k in entry}), data)
+        _add_provider(
+            path, ProviderData(**{k: _text(path, entry, k, "provider") for k in entry}), data
+        )
     for entry in _list(path, document, "sources"):
         _check_keys(
             path,
@@ -231,54 +248,102 @@ def _read_bundle(path: Path, document: dict, data: CatalogData) -> None:
     for entry in _list(path, document, "controls"):
         source = _text(path, entry, "source", str(entry.get("ref", "")))
         positions[source] = positions.get(source, -1) + 1
-        control = _add_control(path, entry, data, source=source, position=positions[source], extra=EXPORT_CONTROL_EXTRA)
+        control = _add_control(
+            path, entry, data, source=source, position=positions[source], extra=EXPORT_CONTROL_EXTRA
+        )
         if entry.get("equivalence_group"):
             memberships.setdefault(str(entry["equivalence_group"]), []).append(control.ref)
     for entry in document.get("equivalence_groups") or []:
-        group = {**entry, "members": memberships.pop(entry.get("slug"), [])} if isinstance(entry, dict) else entry
+        group = (
+            {**entry, "members": memberships.pop(entry.get("slug"), [])}
+            if isinstance(entry, dict)
+            else entry
+        )
         _add_group(path, group, data)
     for slug, members in memberships.items():
-        raise CatalogError(path, f"unknown equivalence group {slug!r}", ref=members[0], field_name="equivalence_group")
+        raise CatalogError(
+            path,
+            f"unknown equivalence group {slug!r}",
+            ref=members[0],
+            field_name="equivalence_group",
+        )
 
 
 def _add_provider(path, provider: ProviderData, data: CatalogData) -> None:
     if provider.slug in data.providers and data.providers[provider.slug] != provider:
-        raise CatalogError(path, f"provider {provider.slug!r} is described differently in another file")
+        raise CatalogError(
+            path, f"provider {provider.slug!r} is described differently in another file"
+        )
     data.providers[provider.slug] = provider
 
 
 def _add_source(path, source: SourceData, data: CatalogData) -> None:
     if source.provider not in data.providers:
-        raise CatalogError(path, f"unknown provider {source.provider!r}", ref=source.slug, field_name="provider")
+        raise CatalogError(
+            path, f"unknown provider {source.provider!r}", ref=source.slug, field_name="provider"
+        )
     if source.slug in data.sources:
-        raise CatalogError(path, f"duplicate source {source.slug!r}", ref=source.slug, field_name="slug")
+        raise CatalogError(
+            path, f"duplicate source {source.slug!r}", ref=source.slug, field_name="slug"
+        )
     data.sources[source.slug] = source
 
 
-def _add_control(path, entry, data: CatalogData, *, source: str, position: int, extra) -> ControlData:
+def _add_control(
+    path, entry, data: CatalogData, *, source: str, position: int, extra
+) -> ControlData:
     ref = str(entry.get("ref", "")).strip() if isinstance(entry, dict) else ""
     label = ref or f"control #{position + 1}"
-    _check_keys(path, entry, required=CONTROL_REQUIRED, optional=CONTROL_OPTIONAL + tuple(extra), ref=label)
+    _check_keys(
+        path, entry, required=CONTROL_REQUIRED, optional=CONTROL_OPTIONAL + tuple(extra), ref=label
+    )
     if ref in data.controls:
         raise CatalogError(
-            path, f"duplicate ref (first defined in {data.controls[ref].path})", ref=ref, field_name="ref"
+            path,
+            f"duplicate ref (first defined in {data.controls[ref].path})",
+            ref=ref,
+            field_name="ref",
         )
     if source not in data.sources:
         raise CatalogError(path, f"unknown source {source!r}", ref=ref, field_name="source")
     category = _text(path, entry, "category", ref)
     if category not in Category.values:
-        raise CatalogError(path, f"{category!r} is not one of {', '.join(Category.values)}", ref=ref, field_name="category")
+        raise CatalogError(
+            path,
+            f"{category!r} is not one of {', '.join(Category.values)}",
+            ref=ref,
+            field_name="category",
+        )
     severity = _text(path, entry, "severity", ref)
     if severity not in Severity.values:
-        raise CatalogError(path, f"{severity!r} is not one of {', '.join(Severity.values)}", ref=ref, field_name="severity")
-    applies_to = entry["applies_to"]
-    if not isinstance(applies_to, list) or not applies_to or any(item not in APPLIES_TO for item in applies_to):
         raise CatalogError(
-            path, f"expected a non-empty list of {', '.join(APPLIES_TO)}", ref=ref, field_name="applies_to"
+            path,
+            f"{severity!r} is not one of {', '.join(Severity.values)}",
+            ref=ref,
+            field_name="severity",
+        )
+    applies_to = entry["applies_to"]
+    if (
+        not isinstance(applies_to, list)
+        or not applies_to
+        or any(item not in APPLIES_TO for item in applies_to)
+    ):
+        raise CatalogError(
+            path,
+            f"expected a non-empty list of {', '.join(APPLIES_TO)}",
+            ref=ref,
+            field_name="applies_to",
         )
     recurrence = entry.get("recurrence_days")
-    if recurrence is not None and (not isinstance(recurrence, int) or isinstance(recurrence, bool) or recurrence < 1):
-        raise CatalogError(path, "expected a positive number of days or null", ref=ref, field_name="recurrence_days")
+    if recurrence is not None and (
+        not isinstance(recurrence, int) or isinstance(recurrence, bool) or recurrence < 1
+    ):
+        raise CatalogError(
+            path,
+            "expected a positive number of days or null",
+            ref=ref,
+            field_name="recurrence_days",
+        )
     owasp = entry["owasp"]
     if not isinstance(owasp, list) or not all(isinstance(code, str) for code in owasp):
         raise CatalogError(path, "expected a list of OWASP ids", ref=ref, field_name="owasp")
@@ -309,7 +374,9 @@ def _add_control(path, entry, data: CatalogData, *, source: str, position: int, 
 def _add_group(path, entry, data: CatalogData) -> None:
     slug = str(entry.get("slug", "")).strip() if isinstance(entry, dict) else ""
     label = f"group {slug}" if slug else "group"
-    _check_keys(path, entry, required=("slug", "title", "members"), optional=("description",), ref=label)
+    _check_keys(
+        path, entry, required=("slug", "title", "members"), optional=("description",), ref=label
+    )
     if slug in data.groups:
         raise CatalogError(path, "duplicate group", ref=label, field_name="slug")
     members = _list(path, entry, "members", label)
@@ -317,7 +384,10 @@ def _add_group(path, entry, data: CatalogData) -> None:
         shared = set(other.members) & set(members)
         if shared:
             raise CatalogError(
-                path, f"{sorted(shared)[0]} is already in group {other.slug}", ref=label, field_name="members"
+                path,
+                f"{sorted(shared)[0]} is already in group {other.slug}",
+                ref=label,
+                field_name="members",
             )
     data.groups[slug] = GroupData(
         slug=slug,

@@ -1,5 +1,8 @@
 from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 
+from checklists.models import NEEDS_JUSTIFICATION, AnswerStatus
 from checklists.models.catalog import Category, OwaspStandard, Provider, Severity, Source
 
 
@@ -13,8 +16,12 @@ class CatalogFilterForm(forms.Form):
     source = forms.ChoiceField(required=False)
     category = forms.ChoiceField(choices=_blank(Category.choices), required=False)
     severity = forms.ChoiceField(choices=_blank(Severity.choices), required=False)
-    standard = forms.ChoiceField(label="OWASP standard", choices=_blank(OwaspStandard.choices), required=False)
-    owasp = forms.CharField(label="OWASP id", required=False, max_length=20, help_text="e.g. V2.10.4, A07:2021")
+    standard = forms.ChoiceField(
+        label="OWASP standard", choices=_blank(OwaspStandard.choices), required=False
+    )
+    owasp = forms.CharField(
+        label="OWASP id", required=False, max_length=20, help_text="e.g. V2.10.4, A07:2021"
+    )
     retired = forms.BooleanField(label="Include retired controls", required=False)
 
     def __init__(self, *args, **kwargs):
@@ -26,3 +33,137 @@ class CatalogFilterForm(forms.Form):
 
     def clean_owasp(self):
         return self.cleaned_data["owasp"].strip()
+
+
+def current_quarter() -> str:
+    today = timezone.localdate()
+    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+
+
+class ChecklistCreateForm(forms.Form):
+    period = forms.RegexField(
+        regex=r"^20\d\d-Q[1-4]$",
+        max_length=7,
+        error_messages={"invalid": "Enter a quarter such as 2026-Q4."},
+        help_text="The quarter this checklist covers, e.g. 2026-Q4.",
+    )
+    providers = forms.ModelMultipleChoiceField(
+        queryset=Provider.objects.order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="The providers the team integrates with.",
+    )
+    asvs_level = forms.TypedChoiceField(
+        label="OWASP ASVS baseline",
+        choices=[(0, "None"), (1, "Level 1"), (2, "Level 2 (includes level 1)")],
+        coerce=int,
+        initial=0,
+    )
+    copy_previous = forms.BooleanField(
+        label="Start from the previous checklist",
+        required=False,
+        help_text="Earlier answers come over as drafts and their evidence stays linked.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].initial = current_quarter()
+
+
+class AttestationForm(forms.Form):
+    status = forms.ChoiceField(choices=AnswerStatus.choices)
+    statement = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        max_length=10_000,
+        help_text="How the control is met: where, by what, since when.",
+    )
+    justification = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5_000,
+        help_text="Required when the control is partial, not implemented or not applicable.",
+    )
+    owner = forms.ModelChoiceField(queryset=None, required=False)
+    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = (
+            get_user_model().objects.filter(memberships__team=team).order_by("username")
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("status") in NEEDS_JUSTIFICATION
+            and not cleaned.get("justification", "").strip()
+        ):
+            self.add_error("justification", "A justification is required for this status.")
+        return cleaned
+
+
+class _EvidenceFields(forms.Form):
+    description = forms.CharField(max_length=500, help_text="What this shows, in a sentence.")
+    valid_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("valid_from"), cleaned.get("valid_until")
+        if start and end and end < start:
+            self.add_error("valid_until", "The evidence cannot stop being valid before it starts.")
+        return cleaned
+
+
+class EvidenceUploadForm(_EvidenceFields):
+    file = forms.FileField(
+        help_text=(
+            "PDF, PNG, JPEG, or text (txt, csv, json, md, log, yaml). "
+            "Never upload live keys or tokens."
+        )
+    )
+    field_order = ("file", "description", "valid_from", "valid_until")
+
+
+class EvidenceLinkForm(_EvidenceFields):
+    url = forms.URLField(label="Link", max_length=1000, assume_scheme="https")
+    field_order = ("url", "description", "valid_from", "valid_until")
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        if not url.startswith("https://"):
+            raise forms.ValidationError("Link to an https:// address.")
+        return url
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5_000,
+        help_text="Required when you request changes.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class QueueFilterForm(forms.Form):
+    team = forms.ModelChoiceField(
+        queryset=None, required=False, to_field_name="slug", empty_label="Any"
+    )
+    provider = forms.ModelChoiceField(
+        queryset=Provider.objects.order_by("name"),
+        required=False,
+        to_field_name="slug",
+        empty_label="Any",
+    )
+    severity = forms.ChoiceField(choices=_blank(Severity.choices), required=False)
+    older_than_days = forms.IntegerField(
+        label="Waiting at least (days)", required=False, min_value=0
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams

@@ -55,16 +55,40 @@ def read_standards(directory: Path = STANDARDS_DIR) -> tuple[list[StandardSource
     top10 = json.loads((directory / "owasp-top10-2021.json").read_text())
     api = json.loads((directory / "owasp-api-top10-2023.json").read_text())
     sources = [
-        StandardSource(OwaspStandard.ASVS, "owasp-asvs-4.0.3", "OWASP Application Security Verification Standard", "4.0.3", ASVS_URL, ASVS_ATTRIBUTION),
-        StandardSource(OwaspStandard.TOP10, "owasp-top10-2021", top10["standard"], top10["version"], top10["url"], "OWASP Top 10 project, © OWASP Foundation."),
-        StandardSource(OwaspStandard.API_TOP10, "owasp-api-top10-2023", api["standard"], api["version"], api["url"], "OWASP API Security project, © OWASP Foundation."),
+        StandardSource(
+            OwaspStandard.ASVS,
+            "owasp-asvs-4.0.3",
+            "OWASP Application Security Verification Standard",
+            "4.0.3",
+            ASVS_URL,
+            ASVS_ATTRIBUTION,
+        ),
+        StandardSource(
+            OwaspStandard.TOP10,
+            "owasp-top10-2021",
+            top10["standard"],
+            top10["version"],
+            top10["url"],
+            "OWASP Top 10 project, © OWASP Foundation.",
+        ),
+        StandardSource(
+            OwaspStandard.API_TOP10,
+            "owasp-api-top10-2023",
+            api["standard"],
+            api["version"],
+            api["url"],
+            "OWASP API Security project, © OWASP Foundation.",
+        ),
     ]
     references = [
         Reference(
             standard=OwaspStandard.ASVS,
             code=row["req_id"],
             title=row["req_description"],
-            section=f"{row['chapter_id']} {row['chapter_name']} › {row['section_id']} {row['section_name']}",
+            section=(
+                f"{row['chapter_id']} {row['chapter_name']} › "
+                f"{row['section_id']} {row['section_name']}"
+            ),
             asvs_level=next((level for level in (1, 2, 3) if row[f"level{level}"].strip()), None),
             cwe=row["cwe"],
             url=ASVS_URL,
@@ -72,11 +96,21 @@ def read_standards(directory: Path = STANDARDS_DIR) -> tuple[list[StandardSource
         for row in asvs["requirements"]
     ]
     references += [
-        Reference(OwaspStandard.TOP10, item["id"], item["title"], url=_top10_url(item["id"], item["title"]))
+        Reference(
+            OwaspStandard.TOP10,
+            item["id"],
+            item["title"],
+            url=_top10_url(item["id"], item["title"]),
+        )
         for item in top10["items"]
     ]
     references += [
-        Reference(OwaspStandard.API_TOP10, item["id"], item["title"], url=_api_top10_url(item["id"], item["title"]))
+        Reference(
+            OwaspStandard.API_TOP10,
+            item["id"],
+            item["title"],
+            url=_api_top10_url(item["id"], item["title"]),
+        )
         for item in api["items"]
     ]
     return sources, references

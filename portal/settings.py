@@ -190,6 +190,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
     },
+    "audit-checkpoint-sign": {
+        "task": "portal.audit.tasks.audit_checkpoint_sign",
+        "schedule": crontab(hour=0, minute=5),
+    },
 }
 
 DJANGO_GUID = {
@@ -236,3 +240,17 @@ LOGGING = {
         "django_guid": {"level": "WARNING"},
     },
 }
+
+# Evidence files (checklists/evidence): encrypted at rest with AES-256-GCM under random names,
+# outside the static and media roots. EVIDENCE_KEYS (or EVIDENCE_KEYS_FILE) is a comma- or
+# newline-separated list of keyid:base64(32 bytes), newest first: the first seals new files,
+# all of them open old ones (`manage.py rotate_evidence_keys` re-seals under the first). With
+# DEBUG on and no keys, a local key is generated under DATA_DIR/keys; with DEBUG off and no
+# keys, storing or opening evidence raises ImproperlyConfigured.
+EVIDENCE_ROOT = Path(env_str("EVIDENCE_ROOT") or DATA_DIR / "evidence")
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+EVIDENCE_KEYS = [
+    entry.strip()
+    for entry in (env_str("EVIDENCE_KEYS") or "").replace("\n", ",").split(",")
+    if entry.strip()
+]

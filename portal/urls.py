@@ -18,5 +18,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("teams/", include("portal.accounts.urls")),
     path("", include("checklists.urls")),
+    path("audit/", include("portal.audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,3 +1,4 @@
+import base64
 import os
 import subprocess
 import sys
@@ -25,6 +26,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _evidence_store(settings, tmp_path):
+    """Each test keeps evidence in a folder of its own, under a key of its own."""
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    settings.EVIDENCE_KEYS = ["test1:" + base64.b64encode(os.urandom(32)).decode()]
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery():
     """Tasks run in-process unless a test asks for the real worker."""
     celery_app.conf.task_always_eager = True
@@ -37,6 +45,16 @@ def make_user(username: str, **fields):
         username=username, email=f"{username}@example.com", password=PASSWORD, **fields
     )
     return user
+
+
+@pytest.fixture
+def catalog(db):
+    """The real control catalog and OWASP references."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("load_catalog", stdout=StringIO())
 
 
 @pytest.fixture

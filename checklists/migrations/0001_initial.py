@@ -5,96 +5,231 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='EquivalenceGroup',
+            name="EquivalenceGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ('title',),
+                "ordering": ("title",),
             },
         ),
         migrations.CreateModel(
-            name='OwaspReference',
+            name="OwaspReference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('standard', models.CharField(choices=[('asvs-4.0.3', 'OWASP ASVS 4.0.3'), ('top10-2021', 'OWASP Top 10 2021'), ('api-top10-2023', 'OWASP API Security Top 10 2023')], max_length=20)),
-                ('code', models.CharField(help_text='V2.1.1, A07:2021, API2:2023', max_length=20, unique=True)),
-                ('title', models.TextField()),
-                ('section', models.CharField(blank=True, help_text='ASVS chapter and section', max_length=120)),
-                ('asvs_level', models.PositiveSmallIntegerField(blank=True, help_text='lowest ASVS level that requires it', null=True)),
-                ('cwe', models.CharField(blank=True, max_length=20)),
-                ('url', models.URLField(blank=True)),
-                ('position', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "standard",
+                    models.CharField(
+                        choices=[
+                            ("asvs-4.0.3", "OWASP ASVS 4.0.3"),
+                            ("top10-2021", "OWASP Top 10 2021"),
+                            ("api-top10-2023", "OWASP API Security Top 10 2023"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="V2.1.1, A07:2021, API2:2023", max_length=20, unique=True
+                    ),
+                ),
+                ("title", models.TextField()),
+                (
+                    "section",
+                    models.CharField(
+                        blank=True, help_text="ASVS chapter and section", max_length=120
+                    ),
+                ),
+                (
+                    "asvs_level",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="lowest ASVS level that requires it", null=True
+                    ),
+                ),
+                ("cwe", models.CharField(blank=True, max_length=20)),
+                ("url", models.URLField(blank=True)),
+                ("position", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ('standard', 'position'),
+                "ordering": ("standard", "position"),
             },
         ),
         migrations.CreateModel(
-            name='Provider',
+            name="Provider",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=80)),
-                ('docs_url', models.URLField(blank=True)),
-                ('incident_email', models.EmailField(blank=True, max_length=254)),
-                ('incident_instructions', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=80)),
+                ("docs_url", models.URLField(blank=True)),
+                ("incident_email", models.EmailField(blank=True, max_length=254)),
+                ("incident_instructions", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ('name',),
+                "ordering": ("name",),
             },
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('provider-guide', 'Provider guideline'), ('standard', 'Standard')], max_length=20)),
-                ('version', models.CharField(blank=True, max_length=40)),
-                ('url', models.URLField(blank=True)),
-                ('seed', models.CharField(blank=True, help_text="the source document's file name", max_length=100)),
-                ('attribution', models.TextField(blank=True)),
-                ('provider', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sources', to='checklists.provider')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("provider-guide", "Provider guideline"),
+                            ("standard", "Standard"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("version", models.CharField(blank=True, max_length=40)),
+                ("url", models.URLField(blank=True)),
+                (
+                    "seed",
+                    models.CharField(
+                        blank=True, help_text="the source document's file name", max_length=100
+                    ),
+                ),
+                ("attribution", models.TextField(blank=True)),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sources",
+                        to="checklists.provider",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('kind', 'title'),
+                "ordering": ("kind", "title"),
             },
         ),
         migrations.CreateModel(
-            name='Control',
+            name="Control",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ref', models.CharField(max_length=40, unique=True)),
-                ('section', models.CharField(max_length=40)),
-                ('title', models.CharField(max_length=200)),
-                ('requirement', models.TextField()),
-                ('category', models.CharField(choices=[('credentials', 'Credentials'), ('authentication', 'Authentication'), ('authorization', 'Authorization'), ('session-management', 'Session management'), ('privacy', 'Privacy'), ('transport', 'Transport'), ('data-at-rest', 'Data at rest'), ('logging', 'Logging'), ('error-handling', 'Error handling'), ('payment-verification', 'Payment verification'), ('anti-fraud', 'Anti-fraud'), ('secure-development', 'Secure development'), ('operations', 'Operations'), ('incident-response', 'Incident response'), ('compliance', 'Compliance')], max_length=30)),
-                ('severity', models.CharField(choices=[('critical', 'Critical'), ('high', 'High'), ('medium', 'Medium'), ('low', 'Low')], max_length=10)),
-                ('severity_reason', models.TextField()),
-                ('applies_to', models.JSONField(default=list)),
-                ('evidence_guidance', models.TextField()),
-                ('recurrence_days', models.PositiveIntegerField(blank=True, null=True)),
-                ('retired', models.BooleanField(default=False)),
-                ('position', models.PositiveIntegerField(default=0, help_text='order within its source')),
-                ('equivalence_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='controls', to='checklists.equivalencegroup')),
-                ('owasp', models.ManyToManyField(blank=True, related_name='controls', to='checklists.owaspreference')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='controls', to='checklists.source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ref", models.CharField(max_length=40, unique=True)),
+                ("section", models.CharField(max_length=40)),
+                ("title", models.CharField(max_length=200)),
+                ("requirement", models.TextField()),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("credentials", "Credentials"),
+                            ("authentication", "Authentication"),
+                            ("authorization", "Authorization"),
+                            ("session-management", "Session management"),
+                            ("privacy", "Privacy"),
+                            ("transport", "Transport"),
+                            ("data-at-rest", "Data at rest"),
+                            ("logging", "Logging"),
+                            ("error-handling", "Error handling"),
+                            ("payment-verification", "Payment verification"),
+                            ("anti-fraud", "Anti-fraud"),
+                            ("secure-development", "Secure development"),
+                            ("operations", "Operations"),
+                            ("incident-response", "Incident response"),
+                            ("compliance", "Compliance"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("critical", "Critical"),
+                            ("high", "High"),
+                            ("medium", "Medium"),
+                            ("low", "Low"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("severity_reason", models.TextField()),
+                ("applies_to", models.JSONField(default=list)),
+                ("evidence_guidance", models.TextField()),
+                ("recurrence_days", models.PositiveIntegerField(blank=True, null=True)),
+                ("retired", models.BooleanField(default=False)),
+                (
+                    "position",
+                    models.PositiveIntegerField(default=0, help_text="order within its source"),
+                ),
+                (
+                    "equivalence_group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="controls",
+                        to="checklists.equivalencegroup",
+                    ),
+                ),
+                (
+                    "owasp",
+                    models.ManyToManyField(
+                        blank=True, related_name="controls", to="checklists.owaspreference"
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="controls",
+                        to="checklists.source",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('source', 'position'),
-                'indexes': [models.Index(fields=['retired', 'category'], name='control_retired_category_idx'), models.Index(fields=['retired', 'severity'], name='control_retired_severity_idx')],
+                "ordering": ("source", "position"),
+                "indexes": [
+                    models.Index(
+                        fields=["retired", "category"], name="control_retired_category_idx"
+                    ),
+                    models.Index(
+                        fields=["retired", "severity"], name="control_retired_severity_idx"
+                    ),
+                ],
             },
         ),
     ]

@@ -1,3 +1,16 @@
+from checklists.models.assessment import (
+    NEEDS_JUSTIFICATION,
+    AnswerStatus,
+    Attestation,
+    AttestationVersion,
+    Checklist,
+    Decision,
+    Evidence,
+    EvidenceKind,
+    EvidenceLink,
+    ReviewDecision,
+    ReviewState,
+)
 from checklists.models.catalog import (
     Category,
     Control,
@@ -11,6 +24,17 @@ from checklists.models.catalog import (
 )
 
 __all__ = [
+    "NEEDS_JUSTIFICATION",
+    "AnswerStatus",
+    "Attestation",
+    "AttestationVersion",
+    "Checklist",
+    "Decision",
+    "Evidence",
+    "EvidenceKind",
+    "EvidenceLink",
+    "ReviewDecision",
+    "ReviewState",
     "Category",
     "Control",
     "EquivalenceGroup",

@@ -11,12 +11,15 @@ from checklists.models.catalog import (
     Provider,
     Severity,
     Source,
+    SourceKind,
 )
 
 
 def controls_with_details(*, include_retired: bool = False) -> QuerySet[Control]:
     """Controls with everything a listing shows, in a fixed number of queries."""
-    controls = Control.objects.select_related("source__provider", "equivalence_group").prefetch_related(
+    controls = Control.objects.select_related(
+        "source__provider", "equivalence_group"
+    ).prefetch_related(
         Prefetch("owasp", queryset=OwaspReference.objects.order_by("standard", "position"))
     )
     return controls if include_retired else controls.filter(retired=False)
@@ -24,8 +27,17 @@ def controls_with_details(*, include_retired: bool = False) -> QuerySet[Control]
 
 def catalog_export_data() -> dict:
     """The whole catalog in the documented export shape (see export_catalog)."""
-    controls = list(controls_with_details(include_retired=True).order_by("source__slug", "position"))
-    sources = Source.objects.filter(controls__isnull=False).distinct().select_related("provider")
+    # Controls derived from a standard (the ASVS baseline) are rebuilt from the standard itself.
+    controls = list(
+        controls_with_details(include_retired=True)
+        .filter(source__kind=SourceKind.PROVIDER_GUIDE)
+        .order_by("source__slug", "position")
+    )
+    sources = (
+        Source.objects.filter(kind=SourceKind.PROVIDER_GUIDE, controls__isnull=False)
+        .distinct()
+        .select_related("provider")
+    )
     groups = EquivalenceGroup.objects.filter(controls__isnull=False).distinct().order_by("slug")
     return {
         "providers": [
@@ -50,7 +62,8 @@ def catalog_export_data() -> dict:
             for source in sorted(sources, key=lambda source: source.slug)
         ],
         "equivalence_groups": [
-            {"slug": group.slug, "title": group.title, "description": group.description} for group in groups
+            {"slug": group.slug, "title": group.title, "description": group.description}
+            for group in groups
         ],
         "controls": [
             {
@@ -67,7 +80,9 @@ def catalog_export_data() -> dict:
                 "evidence_guidance": control.evidence_guidance,
                 "recurrence_days": control.recurrence_days,
                 "owasp": [reference.code for reference in control.owasp.all()],
-                "equivalence_group": control.equivalence_group.slug if control.equivalence_group else None,
+                "equivalence_group": control.equivalence_group.slug
+                if control.equivalence_group
+                else None,
                 "retired": control.retired,
             }
             for control in controls
@@ -88,9 +103,15 @@ def catalog_search(
 ) -> QuerySet[Control]:
     """Controls matching the catalog page's filters (ids only; add details for display)."""
     controls = Control.objects.all() if retired else Control.objects.filter(retired=False)
+    if not source:
+        # The ASVS baseline's controls show when their source is asked for by name.
+        controls = controls.filter(source__kind=SourceKind.PROVIDER_GUIDE)
     if q:
         controls = controls.filter(
-            Q(ref__icontains=q) | Q(title__icontains=q) | Q(requirement__icontains=q) | Q(section__iexact=q)
+            Q(ref__icontains=q)
+            | Q(title__icontains=q)
+            | Q(requirement__icontains=q)
+            | Q(section__iexact=q)
         )
     if provider:
         controls = controls.filter(source__provider__slug=provider)
@@ -130,14 +151,19 @@ def catalog_facets(controls: QuerySet[Control]) -> dict[str, list[dict]]:
     def counted(field: str, choices) -> list[dict]:
         counts = dict(base.values_list(field).annotate(count=Count("pk")).order_by())
         return [
-            {"value": value, "label": label, "count": counts[value]} for value, label in choices if value in counts
+            {"value": value, "label": label, "count": counts[value]}
+            for value, label in choices
+            if value in counts
         ]
 
     return {
-        "provider": [{"value": slug, "label": name, "count": count} for slug, name, count in providers],
+        "provider": [
+            {"value": slug, "label": name, "count": count} for slug, name, count in providers
+        ],
         "category": counted("category", Category.choices),
         "severity": counted("severity", Severity.choices),
         "standard": [
-            {"value": value, "label": OwaspStandard(value).label, "count": count} for value, count in standards
+            {"value": value, "label": OwaspStandard(value).label, "count": count}
+            for value, count in standards
         ],
     }

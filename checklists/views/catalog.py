@@ -5,9 +5,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from checklists import selectors
 from checklists.forms import CatalogFilterForm
 from checklists.models import Control, OwaspReference, Provider
+from checklists.selectors import catalog as selectors
 
 PAGE_SIZE = 50
 
@@ -19,9 +19,9 @@ def control_list(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     matching = selectors.catalog_search(**filters)
     page = Paginator(
-        selectors.controls_with_details(include_retired=True).filter(pk__in=matching.values("pk")).order_by(
-            "source__provider__name", "position"
-        ),
+        selectors.controls_with_details(include_retired=True)
+        .filter(pk__in=matching.values("pk"))
+        .order_by("source__provider__name", "position"),
         PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -50,7 +50,9 @@ def control_detail(request: HttpRequest, ref: str) -> HttpResponse:
             .select_related("source__provider")
             .order_by("ref")
         )
-    return render(request, "checklists/control_detail.html", {"control": control, "equivalents": equivalents})
+    return render(
+        request, "checklists/control_detail.html", {"control": control, "equivalents": equivalents}
+    )
 
 
 @login_required
@@ -60,10 +62,14 @@ def provider_detail(request: HttpRequest, slug: str) -> HttpResponse:
     controls = (
         Control.objects.filter(source__provider=provider, retired=False)
         .select_related("source")
-        .prefetch_related(Prefetch("owasp", queryset=OwaspReference.objects.order_by("standard", "position")))
+        .prefetch_related(
+            Prefetch("owasp", queryset=OwaspReference.objects.order_by("standard", "position"))
+        )
         .order_by("source__title", "position")
     )
-    return render(request, "checklists/provider_detail.html", {"provider": provider, "controls": controls})
+    return render(
+        request, "checklists/provider_detail.html", {"provider": provider, "controls": controls}
+    )
 
 
 @login_required
@@ -71,6 +77,10 @@ def provider_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def owasp_detail(request: HttpRequest, code: str) -> HttpResponse:
     reference = get_object_or_404(OwaspReference, code=code)
     controls = (
-        reference.controls.filter(retired=False).select_related("source__provider").order_by("source__provider__name", "position")
+        reference.controls.filter(retired=False)
+        .select_related("source__provider")
+        .order_by("source__provider__name", "position")
     )
-    return render(request, "checklists/owasp_detail.html", {"reference": reference, "controls": controls})
+    return render(
+        request, "checklists/owasp_detail.html", {"reference": reference, "controls": controls}
+    )

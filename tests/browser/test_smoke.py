@@ -1,6 +1,4 @@
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -62,11 +60,14 @@ def test_a_member_browses_the_catalog(page, member):
 
     page.get_by_role("link", name="GOPAY-1.2").click()
     expect(page.get_by_role("heading", name=re.compile(r"^GOPAY-1\.2: "))).to_be_visible()
-    expect(page.get_by_role("heading", name="Equivalent controls at other providers")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Equivalent controls at other providers")
+    ).to_be_visible()
     page.get_by_role("link", name="A07:2021").first.click()
     expect(page.get_by_role("heading", name="A07:2021", exact=True)).to_be_visible()
-    expect(page.get_by_text("Identification and Authentication Failures", exact=True)).to_be_visible()
+    expect(
+        page.get_by_text("Identification and Authentication Failures", exact=True)
+    ).to_be_visible()
 
     page.goto("/catalog/providers/gopay/")
     expect(page.get_by_role("heading", name="Security incident contact")).to_be_visible()
-    page.screenshot(path=str(Path(os.environ.get("PORTAL_SCREENSHOTS", "/tmp")) / "catalog-provider.png"), full_page=True)

@@ -20,7 +20,7 @@ import json
 import os
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -210,7 +210,9 @@ def extract_wechat(text: str) -> dict[str, str]:
     count: Counter[str] = Counter()
     for raw in body.splitlines():
         line = raw.strip()
-        if m := re.match(r"^(\d+)\. (Code snippets? to prevent WeChat App Key hardcoding .+)$", line):
+        if m := re.match(
+            r"^(\d+)\. (Code snippets? to prevent WeChat App Key hardcoding .+)$", line
+        ):
             key = f"numbered:{m[1]}"
             items[m[1]] = m[2]
         elif line in WECHAT_HEADINGS:
@@ -312,7 +314,7 @@ EXTRACTORS = {
 # --------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_yaml(path: Path):
     with path.open(encoding="utf-8") as fh:
         return yaml.safe_load(fh)
@@ -330,7 +332,7 @@ def controls_by_ref() -> dict[str, tuple[str, dict]]:
     return {c["ref"]: (name, c) for name, c in all_controls()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def owasp_ids() -> frozenset[str]:
     asvs = json.loads((STANDARDS_DIR / "owasp-asvs-4.0.3-en.flat.json").read_text("utf-8"))
     top10 = json.loads((STANDARDS_DIR / "owasp-top10-2021.json").read_text("utf-8"))
@@ -574,7 +576,9 @@ def test_it_records_gopay_incident_contact(seeds_dir):
     contact = catalog("gopay")["provider"]["incident_contact"]
     assert set(contact) == {"email", "instructions"}
     assert contact["instructions"].strip()
-    m = re.search(r"inform us immediately via email at (.+?)\.?\s*$", seed_text(seeds_dir, "gopay"), re.M)
+    m = re.search(
+        r"inform us immediately via email at (.+?)\.?\s*$", seed_text(seeds_dir, "gopay"), re.M
+    )
     assert m, "GoPay seed: incident e-mail sentence not found"
     written = m[1].strip()
     if EMAIL.fullmatch(written):

@@ -24,12 +24,36 @@ def _empty_catalog():
 def test_it_exports_the_documented_json_shape(db):
     call_command("load_catalog", stdout=StringIO())
     data = json.loads(_export("json"))
-    assert {source["provider"] for source in data["sources"]} == {"gopay", "codepay", "wechat", "mixpay", "ucanpay"}
-    assert {control["provider"] for control in data["controls"]} == {"gopay", "codepay", "wechat", "mixpay", "ucanpay"}
+    assert {source["provider"] for source in data["sources"]} == {
+        "gopay",
+        "codepay",
+        "wechat",
+        "mixpay",
+        "ucanpay",
+    }
+    assert {control["provider"] for control in data["controls"]} == {
+        "gopay",
+        "codepay",
+        "wechat",
+        "mixpay",
+        "ucanpay",
+    }
     control = next(control for control in data["controls"] if control["ref"] == "GOPAY-1.2")
     assert set(control) >= {
-        "ref", "source", "provider", "section", "title", "requirement", "category", "severity",
-        "applies_to", "evidence_guidance", "recurrence_days", "owasp", "equivalence_group", "retired",
+        "ref",
+        "source",
+        "provider",
+        "section",
+        "title",
+        "requirement",
+        "category",
+        "severity",
+        "applies_to",
+        "evidence_guidance",
+        "recurrence_days",
+        "owasp",
+        "equivalence_group",
+        "retired",
     }
     assert control["retired"] is False
     assert all(isinstance(code, str) for code in control["owasp"])

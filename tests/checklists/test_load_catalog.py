@@ -31,7 +31,13 @@ def _control(ref: str, **fields) -> dict:
 def _provider_file(tmp_path: Path, name: str, controls: list[dict], slug: str = "testpay") -> Path:
     path = tmp_path / f"{name}.yaml"
     document = {
-        "source": {"slug": f"{slug}-guide", "title": f"{slug} guide", "version": "1", "url": "", "seed": ""},
+        "source": {
+            "slug": f"{slug}-guide",
+            "title": f"{slug} guide",
+            "version": "1",
+            "url": "",
+            "seed": "",
+        },
         "provider": {"slug": slug, "name": slug.title(), "docs_url": "", "incident_contact": {}},
         "controls": controls,
     }
@@ -54,12 +60,20 @@ def _load_error(*paths) -> str:
 def test_it_loads_every_provider_and_the_owasp_standards(db):
     output = _load()
     assert "created" in output
-    assert set(Provider.objects.values_list("slug", flat=True)) == {"gopay", "codepay", "wechat", "mixpay", "ucanpay"}
+    assert set(Provider.objects.values_list("slug", flat=True)) == {
+        "gopay",
+        "codepay",
+        "wechat",
+        "mixpay",
+        "ucanpay",
+    }
     assert OwaspReference.objects.filter(standard="asvs-4.0.3").count() == 286
     assert OwaspReference.objects.filter(standard="top10-2021").count() == 10
     assert OwaspReference.objects.filter(standard="api-top10-2023").count() == 10
     assert Control.objects.count() >= 100
-    assert Source.objects.get(slug="owasp-asvs-4.0.3").attribution.endswith("licensed under CC BY-SA 4.0.")
+    assert Source.objects.get(slug="owasp-asvs-4.0.3").attribution.endswith(
+        "licensed under CC BY-SA 4.0."
+    )
     assert AuditEvent.objects.filter(action="checklists.catalog.loaded").count() == 1
 
 
@@ -100,7 +114,9 @@ def test_it_rejects_invalid_yaml(db, tmp_path):
 
 def test_it_rejects_an_unknown_field(db, tmp_path):
     path = _provider_file(tmp_path, "typo", [_control("TEST-1", sevrity="high")])
-    assert _load_error(path) == f"{path}: TEST-1: field 'sevrity': unknown field. Nothing was loaded."
+    assert (
+        _load_error(path) == f"{path}: TEST-1: field 'sevrity': unknown field. Nothing was loaded."
+    )
     assert not Control.objects.exists()
 
 
@@ -117,21 +133,27 @@ def test_it_rejects_a_duplicate_ref_across_files(db, tmp_path):
     first = _provider_file(tmp_path, "first", [_control("TEST-1")])
     second = _provider_file(tmp_path, "second", [_control("TEST-1")], slug="otherpay")
     assert _load_error(first, second) == (
-        f"{second}: TEST-1: field 'ref': duplicate ref (first defined in {first}). Nothing was loaded."
+        f"{second}: TEST-1: field 'ref': duplicate ref (first defined in {first}). "
+        "Nothing was loaded."
     )
     assert not Control.objects.exists() and not Provider.objects.exists()
 
 
 def test_it_rejects_an_unknown_owasp_id(db, tmp_path):
     path = _provider_file(tmp_path, "owasp", [_control("TEST-1", owasp=["V2.10.4", "V99.9.9"])])
-    assert _load_error(path) == f"{path}: TEST-1: field 'owasp': unknown OWASP id 'V99.9.9'. Nothing was loaded."
+    assert (
+        _load_error(path)
+        == f"{path}: TEST-1: field 'owasp': unknown OWASP id 'V99.9.9'. Nothing was loaded."
+    )
 
 
 def test_it_rejects_an_unknown_equivalence_member(db, tmp_path):
     controls = _provider_file(tmp_path, "controls", [_control("TEST-1")])
     groups = tmp_path / "groups.yaml"
     groups.write_text(
-        yaml.safe_dump({"groups": [{"slug": "tokens", "title": "Tokens", "members": ["TEST-1", "NOPE-9"]}]})
+        yaml.safe_dump(
+            {"groups": [{"slug": "tokens", "title": "Tokens", "members": ["TEST-1", "NOPE-9"]}]}
+        )
     )
     assert _load_error(controls, groups) == (
         f"{groups}: group tokens: field 'members': unknown control 'NOPE-9'. Nothing was loaded."
@@ -149,7 +171,9 @@ def test_it_rejects_a_bad_value(db, tmp_path):
 
 def test_a_bad_file_leaves_an_existing_catalog_untouched(db, tmp_path):
     _load(_provider_file(tmp_path, "good", [_control("TEST-1")]))
-    bad = _provider_file(tmp_path, "bad", [_control("TEST-1", title="Changed"), _control("TEST-2", owasp=["X1"])])
+    bad = _provider_file(
+        tmp_path, "bad", [_control("TEST-1", title="Changed"), _control("TEST-2", owasp=["X1"])]
+    )
     _load_error(bad)
     assert Control.objects.get(ref="TEST-1").title == "Title of TEST-1"
     assert not Control.objects.filter(ref="TEST-2").exists()
@@ -161,4 +185,11 @@ def test_it_names_a_missing_file(db, tmp_path):
 
 def test_the_default_catalog_has_one_file_per_seed_and_the_groups():
     names = {path.name for path in default_catalog_paths()}
-    assert names == {"gopay.yaml", "codepay.yaml", "wechat.yaml", "mixpay.yaml", "ucanpay.yaml", "equivalence-groups.yaml"}
+    assert names == {
+        "gopay.yaml",
+        "codepay.yaml",
+        "wechat.yaml",
+        "mixpay.yaml",
+        "ucanpay.yaml",
+        "equivalence-groups.yaml",
+    }

@@ -4,7 +4,7 @@ from pathlib import Path
 import yaml
 from django.core.management.base import BaseCommand, CommandError
 
-from checklists.selectors import catalog_export_data
+from checklists.selectors.catalog import catalog_export_data
 
 
 class Command(BaseCommand):

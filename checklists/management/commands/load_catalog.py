@@ -13,7 +13,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="*", type=Path, help="provider YAML, groups YAML or an export bundle")
+        parser.add_argument(
+            "paths", nargs="*", type=Path, help="provider YAML, groups YAML or an export bundle"
+        )
 
     def handle(self, *args, paths: list[Path], **options):
         for path in paths:
@@ -29,7 +31,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Catalog loaded: {len(result.created)} created, {len(result.updated)} updated, "
             f"{len(result.retired)} retired, {result.unchanged} unchanged, "
-            f"{result.references_written} OWASP references written."
+            f"{result.standard_rows_written} OWASP rows written."
         )
         for ref in result.retired:
             self.stdout.write(f"  retired {ref}")

@@ -3,10 +3,10 @@
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from checklists import demo_data
 from checklists.services.catalog import catalog_load
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, Team
@@ -42,10 +42,17 @@ class Command(BaseCommand):
         with transaction.atomic():
             result = catalog_load()
             if result.changed:
-                self.stdout.write(f"Catalog: {len(result.created)} controls created, {len(result.updated)} updated.")
-            self._people(logins, reset_passwords)
+                self.stdout.write(
+                    f"Catalog: {len(result.created)} controls created, "
+                    f"{len(result.updated)} updated."
+                )
+            reviewer = self._people(logins, reset_passwords)
             for index in range(teams):
-                self._team(index, logins, reset_passwords)
+                team = self._team(index, logins, reset_passwords)
+                if index < TEAMS_WITH_LOGINS:
+                    demo_data.seed_team_checklists(team, reviewer, index)
+                else:
+                    demo_data.seed_scale_checklist(team, index)
         if logins:
             self.stdout.write(
                 "Demo logins (shown once; run seed_demo --reset-passwords for new ones):"
@@ -83,10 +90,9 @@ class Command(BaseCommand):
         auditor, created = self._user("auditor", logins, reset, label="auditor")
         if created:
             accounts.global_role_grant(user=auditor, group_name=AUDITORS_GROUP)
-        # Make sure the global groups exist even on a database flushed by hand.
-        Group.objects.get(name=REVIEWERS_GROUP)
+        return reviewer
 
-    def _team(self, index: int, logins, reset: bool) -> None:
+    def _team(self, index: int, logins, reset: bool) -> Team:
         name = TEAM_NAMES[index] if index < len(TEAM_NAMES) else f"Merchant {index + 1:04d}"
         slug = name.lower().replace(" ", "-")
         team = Team.objects.filter(slug=slug).first() or accounts.team_create(name=name, slug=slug)
@@ -106,3 +112,4 @@ class Command(BaseCommand):
             )
             if not team.memberships.filter(user=user).exists():
                 accounts.membership_add(team=team, user=user, role=role)
+        return team

@@ -1,0 +1,147 @@
+"""Read queries for checklists, attestations, the to-do page and the reviewers' queue."""
+
+from datetime import timedelta
+
+from django.db.models import BooleanField, Case, Count, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from checklists.models import (
+    AnswerStatus,
+    Attestation,
+    AttestationVersion,
+    Checklist,
+    EvidenceLink,
+    ReviewDecision,
+    ReviewState,
+)
+from portal.accounts.models import Team
+from portal.accounts.permissions import teams_for
+
+DUE_SOON_DAYS = 14
+
+
+def with_effective_state(attestations: QuerySet[Attestation]) -> QuerySet[Attestation]:
+    """An attestation answered through an equivalent shows that one's answer and review."""
+    return attestations.annotate(
+        effective_status=Coalesce("satisfied_through__status", "status"),
+        effective_review_state=Coalesce("satisfied_through__review_state", "review_state"),
+        effective_next_review_due=Coalesce("satisfied_through__next_review_due", "next_review_due"),
+    ).annotate(
+        effective_stale=Case(
+            When(_stale(), then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+    )
+
+
+def _stale(prefix: str = "effective_") -> Q:
+    return Q(
+        **{
+            f"{prefix}review_state": ReviewState.APPROVED,
+            f"{prefix}next_review_due__lt": timezone.localdate(),
+        }
+    )
+
+
+def checklist_attestations(checklist: Checklist) -> QuerySet[Attestation]:
+    return with_effective_state(
+        checklist.attestations.select_related(
+            "control__source__provider", "satisfied_through__control", "owner"
+        ).order_by("control__source__provider__name", "control__source__slug", "control__position")
+    )
+
+
+def checklist_progress(checklist: Checklist) -> dict[str, list[dict]]:
+    """Answered, approved and stale counts per provider and per category: two queries."""
+    rows = with_effective_state(checklist.attestations.all())
+    counts = {
+        "total": Count("pk"),
+        "answered": Count("pk", filter=~Q(effective_status=AnswerStatus.UNANSWERED)),
+        "approved": Count("pk", filter=Q(effective_review_state=ReviewState.APPROVED) & ~_stale()),
+        "stale": Count("pk", filter=_stale()),
+    }
+    by_provider = (
+        rows.annotate(name=Coalesce("control__source__provider__name", "control__source__title"))
+        .values("name")
+        .annotate(**counts)
+        .order_by("name")
+    )
+    by_category = rows.values(name=F("control__category")).annotate(**counts).order_by("name")
+    return {"provider": list(by_provider), "category": list(by_category)}
+
+
+def checklist_totals(progress: dict[str, list[dict]]) -> dict[str, int]:
+    keys = ("total", "answered", "approved", "stale")
+    return {key: sum(row[key] for row in progress["provider"]) for key in keys}
+
+
+def attestation_for_page(*, team: Team, period: str, ref: str) -> QuerySet[Attestation]:
+    return (
+        Attestation.objects.filter(checklist__team=team, checklist__period=period, control__ref=ref)
+        .select_related(
+            "checklist__team",
+            "control__source__provider",
+            "control__equivalence_group",
+            "satisfied_through__control",
+            "owner",
+            "attested_by",
+        )
+        .prefetch_related(
+            "control__owasp",
+            Prefetch(
+                "evidence_links",
+                queryset=EvidenceLink.objects.select_related(
+                    "evidence__uploaded_by", "added_by", "withdrawn_by"
+                ),
+            ),
+            Prefetch(
+                "versions", queryset=AttestationVersion.objects.select_related("saved_by", "owner")
+            ),
+            Prefetch("decisions", queryset=ReviewDecision.objects.select_related("reviewer")),
+            Prefetch("covers", queryset=Attestation.objects.select_related("control")),
+        )
+    )
+
+
+def todo_for(user) -> dict[str, QuerySet[Attestation]]:
+    """The person's work: unanswered items they own, changes requested, due soon, stale."""
+    teams = teams_for(user, "attest_team")
+    mine = with_effective_state(
+        Attestation.objects.filter(checklist__team__in=teams, satisfied_through__isnull=True)
+    ).select_related("checklist__team", "control__source__provider", "owner")
+    today = timezone.localdate()
+    return {
+        "unanswered": mine.filter(owner=user, status=AnswerStatus.UNANSWERED).order_by(
+            "due_date", "pk"
+        ),
+        "changes_requested": mine.filter(review_state=ReviewState.CHANGES_REQUESTED).order_by("pk"),
+        "due_soon": mine.filter(
+            due_date__lte=today + timedelta(days=DUE_SOON_DAYS), due_date__isnull=False
+        )
+        .exclude(review_state=ReviewState.APPROVED)
+        .order_by("due_date"),
+        "stale": mine.filter(_stale(prefix="")).order_by("next_review_due"),
+    }
+
+
+def review_queue(
+    user,
+    *,
+    team: Team | None = None,
+    provider=None,
+    severity: str = "",
+    older_than_days: int | None = None,
+) -> QuerySet[Attestation]:
+    """Submitted answers on teams the user reviews, oldest first."""
+    queue = Attestation.objects.filter(
+        review_state=ReviewState.SUBMITTED, checklist__team__in=teams_for(user, "review_team")
+    ).select_related("checklist__team", "control__source__provider")
+    if team:
+        queue = queue.filter(checklist__team=team)
+    if provider:
+        queue = queue.filter(control__source__provider=provider)
+    if severity:
+        queue = queue.filter(control__severity=severity)
+    if older_than_days:
+        queue = queue.filter(submitted_at__lte=timezone.now() - timedelta(days=older_than_days))
+    return queue.order_by("submitted_at", "pk")

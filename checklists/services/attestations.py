@@ -1,0 +1,387 @@
+"""Answering controls, attaching evidence, and reviewing the answers."""
+
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from checklists.evidence.storage import EvidenceRejected, delete_blob, open_blob, store_upload
+from checklists.models import (
+    NEEDS_JUSTIFICATION,
+    AnswerStatus,
+    Attestation,
+    AttestationVersion,
+    Decision,
+    Evidence,
+    EvidenceKind,
+    EvidenceLink,
+    ReviewDecision,
+    ReviewState,
+)
+from portal.audit import services as audit
+
+ANSWER_FIELDS = ("status", "statement", "justification", "owner", "due_date")
+
+
+def _locked(attestation: Attestation, expected_version: int | None) -> Attestation:
+    """Lock the row; refuse if someone saved a newer version since the form was opened."""
+    current = (
+        Attestation.objects.select_for_update()
+        .select_related("checklist__team", "control")
+        .get(pk=attestation.pk)
+    )
+    if expected_version is not None and current.version != expected_version:
+        raise ValidationError(
+            f"This attestation changed while you were editing it (now version {current.version}). "
+            "Reload the page, check the changes, and try again."
+        )
+    return current
+
+
+def _check_answerable(attestation: Attestation) -> None:
+    if attestation.satisfied_through_id:
+        raise ValidationError(
+            f"{attestation.control.ref} is answered through "
+            f"{attestation.satisfied_through.control.ref}; "
+            "answer it there."
+        )
+
+
+def _new_version(attestation: Attestation, *, by, changed: list[str]) -> None:
+    """Bump the version, keep a snapshot, and send an approved answer back to review."""
+    attestation.version += 1
+    if attestation.review_state == ReviewState.APPROVED:
+        attestation.review_state = ReviewState.SUBMITTED
+        attestation.submitted_at = timezone.now()
+        attestation.approved_at = None
+        attestation.next_review_due = None
+    attestation.save()
+    AttestationVersion.objects.create(
+        attestation=attestation,
+        number=attestation.version,
+        status=attestation.status,
+        statement=attestation.statement,
+        justification=attestation.justification,
+        owner=attestation.owner,
+        due_date=attestation.due_date,
+        evidence_ids=list(
+            attestation.evidence_links.filter(withdrawn_at__isnull=True).values_list(
+                "evidence_id", flat=True
+            )
+        ),
+        changed_fields=changed,
+        saved_by=by,
+    )
+
+
+def attestation_save(
+    *,
+    attestation: Attestation,
+    by,
+    status: str,
+    statement: str,
+    justification: str = "",
+    owner=None,
+    due_date: date | None = None,
+    expected_version: int,
+) -> Attestation:
+    if status in NEEDS_JUSTIFICATION and not justification.strip():
+        raise ValidationError(
+            f"Explain why the control is {AnswerStatus(status).label.lower()}: "
+            "a justification is required."
+        )
+    if status in (AnswerStatus.IMPLEMENTED, AnswerStatus.PARTIAL) and not statement.strip():
+        raise ValidationError("Describe how the control is met.")
+    with transaction.atomic():
+        attestation = _locked(attestation, expected_version)
+        _check_answerable(attestation)
+        new = {
+            "status": status,
+            "statement": statement.strip(),
+            "justification": justification.strip(),
+            "owner": owner,
+            "due_date": due_date,
+        }
+        changes = {
+            name: [_plain(getattr(attestation, name)), _plain(value)]
+            for name, value in new.items()
+            if getattr(attestation, name) != value
+        }
+        if not changes:
+            return attestation
+        for name, value in new.items():
+            setattr(attestation, name, value)
+        attestation.attested_by, attestation.attested_at = by, timezone.now()
+        _new_version(attestation, by=by, changed=list(changes))
+        audit.record(
+            "checklists.attestation.changed",
+            actor=by,
+            obj=attestation,
+            team=attestation.checklist.team,
+            changes={**changes, "version": attestation.version},
+        )
+    return attestation
+
+
+def _plain(value):
+    if value is None or isinstance(value, str | int):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def attestation_submit(*, attestation: Attestation, by, expected_version: int) -> Attestation:
+    with transaction.atomic():
+        attestation = _locked(attestation, expected_version)
+        _check_answerable(attestation)
+        if attestation.review_state == ReviewState.SUBMITTED:
+            raise ValidationError("This answer is already awaiting review.")
+        if attestation.review_state == ReviewState.APPROVED and not attestation.is_stale:
+            raise ValidationError("This answer is approved; change it to send it back to review.")
+        if attestation.status == AnswerStatus.UNANSWERED:
+            raise ValidationError("Answer the control before submitting it for review.")
+        attestation.review_state = ReviewState.SUBMITTED
+        attestation.submitted_at = timezone.now()
+        attestation.save(update_fields=("review_state", "submitted_at"))
+        audit.record(
+            "checklists.attestation.submitted",
+            actor=by,
+            obj=attestation,
+            team=attestation.checklist.team,
+            changes={"version": attestation.version},
+        )
+    return attestation
+
+
+def _check_dates(valid_from: date | None, valid_until: date | None) -> None:
+    if valid_from and valid_until and valid_until < valid_from:
+        raise ValidationError("The evidence cannot stop being valid before it starts.")
+
+
+def _attach(attestation: Attestation, evidence: Evidence, *, by) -> None:
+    EvidenceLink.objects.create(attestation=attestation, evidence=evidence, added_by=by)
+    _new_version(attestation, by=by, changed=["evidence"])
+    audit.record(
+        "checklists.evidence.added",
+        actor=by,
+        obj=evidence,
+        team=attestation.checklist.team,
+        changes={
+            "attestation": attestation.control.ref,
+            "kind": evidence.kind,
+            "name": evidence.original_name or evidence.url,
+            "sha256": evidence.sha256,
+            "size": evidence.size,
+            "valid_from": _plain(evidence.valid_from),
+            "valid_until": _plain(evidence.valid_until),
+            "version": attestation.version,
+        },
+    )
+
+
+def evidence_add_file(
+    *,
+    attestation: Attestation,
+    upload,
+    description: str,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+    by,
+    expected_version: int,
+) -> Evidence:
+    """Scan, hash, encrypt and attach the file; a refused or failed upload leaves nothing."""
+    _check_dates(valid_from, valid_until)
+    _check_answerable(attestation)
+    try:
+        blob = store_upload(upload, filename=upload.name)
+    except EvidenceRejected as rejected:
+        raise ValidationError(rejected.message) from rejected
+    try:
+        with transaction.atomic():
+            attestation = _locked(attestation, expected_version)
+            evidence = Evidence.objects.create(
+                team=attestation.checklist.team,
+                kind=EvidenceKind.FILE,
+                description=description.strip(),
+                valid_from=valid_from,
+                valid_until=valid_until,
+                original_name=upload.name,
+                size=blob.size,
+                sha256=blob.sha256,
+                content_type=blob.content_type,
+                blob_name=blob.name,
+                uploaded_by=by,
+            )
+            _attach(attestation, evidence, by=by)
+    except BaseException:
+        delete_blob(blob.name)
+        raise
+    return evidence
+
+
+def evidence_add_link(
+    *,
+    attestation: Attestation,
+    url: str,
+    description: str,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+    by,
+    expected_version: int,
+) -> Evidence:
+    _check_dates(valid_from, valid_until)
+    with transaction.atomic():
+        attestation = _locked(attestation, expected_version)
+        _check_answerable(attestation)
+        evidence = Evidence.objects.create(
+            team=attestation.checklist.team,
+            kind=EvidenceKind.LINK,
+            description=description.strip(),
+            valid_from=valid_from,
+            valid_until=valid_until,
+            url=url,
+            uploaded_by=by,
+        )
+        _attach(attestation, evidence, by=by)
+    return evidence
+
+
+def evidence_withdraw(
+    *, attestation: Attestation, link: EvidenceLink, by, expected_version: int
+) -> None:
+    with transaction.atomic():
+        attestation = _locked(attestation, expected_version)
+        updated = EvidenceLink.objects.filter(pk=link.pk, withdrawn_at__isnull=True).update(
+            withdrawn_at=timezone.now(), withdrawn_by=by
+        )
+        if updated != 1:
+            raise ValidationError("That evidence was already removed.")
+        _new_version(attestation, by=by, changed=["evidence"])
+        audit.record(
+            "checklists.evidence.withdrawn",
+            actor=by,
+            obj=link.evidence,
+            team=attestation.checklist.team,
+            changes={"attestation": attestation.control.ref, "version": attestation.version},
+        )
+
+
+def evidence_open(*, evidence: Evidence, by) -> Iterator[bytes]:
+    """The decrypted file, recorded as a download before the first byte leaves."""
+    if evidence.kind != EvidenceKind.FILE:
+        raise ValidationError("Only files can be downloaded.")
+    audit.record(
+        "checklists.evidence.downloaded",
+        actor=by,
+        obj=evidence,
+        team=evidence.team,
+        changes={"sha256": evidence.sha256},
+    )
+    return open_blob(evidence.blob_name)
+
+
+def editors_of(attestation: Attestation) -> set[int]:
+    """Everyone who saved a version of the answer or attached or removed its evidence."""
+    editors = set(attestation.versions.values_list("saved_by_id", flat=True))
+    for added, withdrawn, uploaded in attestation.evidence_links.values_list(
+        "added_by_id", "withdrawn_by_id", "evidence__uploaded_by_id"
+    ):
+        editors |= {added, uploaded} | ({withdrawn} if withdrawn else set())
+    return editors
+
+
+def review_approve(
+    *, attestation: Attestation, by, expected_version: int, comment: str = ""
+) -> ReviewDecision:
+    with transaction.atomic():
+        attestation = _locked(attestation, expected_version)
+        if attestation.review_state not in (ReviewState.SUBMITTED, ReviewState.CHANGES_REQUESTED):
+            raise ValidationError(
+                f"{attestation.control.ref} is {attestation.get_review_state_display().lower()}; "
+                "only an answer awaiting review can be approved."
+            )
+        if by.pk in editors_of(attestation):
+            raise ValidationError(
+                f"You edited {attestation.control.ref} or its evidence, "
+                "so another reviewer must approve it."
+            )
+        now = timezone.now()
+        recurrence = attestation.control.recurrence_days
+        attestation.review_state = ReviewState.APPROVED
+        attestation.approved_at = now
+        attestation.next_review_due = (
+            timezone.localdate(now) + timedelta(days=recurrence) if recurrence else None
+        )
+        attestation.save(update_fields=("review_state", "approved_at", "next_review_due"))
+        decision = ReviewDecision.objects.create(
+            attestation=attestation,
+            version=attestation.version,
+            decision=Decision.APPROVED,
+            comment=comment.strip(),
+            reviewer=by,
+            decided_at=now,
+        )
+        audit.record(
+            "checklists.attestation.approved",
+            actor=by,
+            obj=attestation,
+            team=attestation.checklist.team,
+            changes={
+                "version": attestation.version,
+                "next_review_due": _plain(attestation.next_review_due),
+            },
+            reason=comment.strip(),
+        )
+    return decision
+
+
+def review_request_changes(
+    *, attestation: Attestation, by, comment: str, expected_version: int
+) -> ReviewDecision:
+    if not comment.strip():
+        raise ValidationError("Say what needs to change: a comment is required.")
+    with transaction.atomic():
+        attestation = _locked(attestation, expected_version)
+        if attestation.review_state not in (ReviewState.SUBMITTED, ReviewState.APPROVED):
+            raise ValidationError(
+                f"{attestation.control.ref} is {attestation.get_review_state_display().lower()}; "
+                "changes can be requested on an answer awaiting review or approved."
+            )
+        attestation.review_state = ReviewState.CHANGES_REQUESTED
+        attestation.approved_at = None
+        attestation.next_review_due = None
+        attestation.save(update_fields=("review_state", "approved_at", "next_review_due"))
+        decision = ReviewDecision.objects.create(
+            attestation=attestation,
+            version=attestation.version,
+            decision=Decision.CHANGES_REQUESTED,
+            comment=comment.strip(),
+            reviewer=by,
+        )
+        audit.record(
+            "checklists.attestation.changes_requested",
+            actor=by,
+            obj=attestation,
+            team=attestation.checklist.team,
+            changes={"version": attestation.version},
+            reason=comment.strip(),
+        )
+    return decision
+
+
+def review_bulk_approve(
+    *, attestations: Iterable[Attestation], by
+) -> tuple[list[Attestation], list[tuple[Attestation, str]]]:
+    """Approve each in its own transaction; returns (approved, [(refused, why)])."""
+    approved, refused = [], []
+    for attestation in attestations:
+        try:
+            review_approve(attestation=attestation, by=by, expected_version=attestation.version)
+        except ValidationError as error:
+            refused.append((attestation, " ".join(error.messages)))
+        else:
+            approved.append(attestation)
+    return approved, refused

@@ -1,0 +1,150 @@
+"""Creating a team's checklist for a period."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from checklists.models import (
+    AnswerStatus,
+    Attestation,
+    AttestationVersion,
+    Checklist,
+    Control,
+    EvidenceLink,
+    Provider,
+)
+from checklists.services.catalog import ASVS_SOURCE_SLUG
+from portal.accounts.models import Team
+from portal.audit import services as audit
+
+PERIOD_RE = re.compile(r"^(?P<year>20\d\d)-Q(?P<quarter>[1-4])$")
+
+
+def previous_period(period: str) -> str:
+    match = PERIOD_RE.match(period)
+    year, quarter = int(match["year"]), int(match["quarter"])
+    return f"{year - 1}-Q4" if quarter == 1 else f"{year}-Q{quarter - 1}"
+
+
+def applicable_controls(*, providers: list[Provider], asvs_level: int):
+    condition = Q(source__provider__in=providers)
+    if asvs_level:
+        condition |= Q(source__slug=ASVS_SOURCE_SLUG, owasp__asvs_level__lte=asvs_level)
+    return (
+        Control.objects.filter(condition, retired=False)
+        .distinct()
+        .order_by("source__provider__name", "source__slug", "position")
+    )
+
+
+def checklist_create(
+    *,
+    team: Team,
+    period: str,
+    providers: list[Provider],
+    asvs_level: int = 0,
+    by,
+    copy_from: Checklist | None = None,
+) -> Checklist:
+    """A checklist with one attestation per applicable control, equivalents answered once.
+
+    With `copy_from`, earlier answers come over as drafts and their evidence is linked again.
+    """
+    if not PERIOD_RE.match(period):
+        raise ValidationError(f"{period!r} is not a quarter such as 2026-Q4.")
+    if asvs_level not in (0, 1, 2):
+        raise ValidationError("The ASVS baseline is level 1, level 2, or none.")
+    if not providers and not asvs_level:
+        raise ValidationError("Choose at least one provider or an ASVS baseline.")
+    if copy_from is not None and copy_from.team_id != team.pk:
+        raise ValidationError("A checklist can only start from one of the same team.")
+    with transaction.atomic():
+        if Checklist.objects.filter(team=team, period=period).exists():
+            raise ValidationError(f"{team} already has a checklist for {period}.")
+        checklist = Checklist.objects.create(
+            team=team, period=period, asvs_level=asvs_level, created_by=by, copied_from=copy_from
+        )
+        checklist.providers.set(providers)
+        controls = list(applicable_controls(providers=providers, asvs_level=asvs_level))
+        attestations = Attestation.objects.bulk_create(
+            [Attestation(checklist=checklist, control=control) for control in controls]
+        )
+        _link_equivalents(attestations)
+        copied = _copy_answers(attestations, copy_from, by) if copy_from else 0
+        audit.record(
+            "checklists.checklist.created",
+            actor=by,
+            obj=checklist,
+            team=team,
+            changes={
+                "period": period,
+                "providers": sorted(provider.slug for provider in providers),
+                "asvs_level": asvs_level,
+                "attestations": len(attestations),
+                "copied_from": copy_from.period if copy_from else None,
+                "answers_copied": copied,
+            },
+        )
+    return checklist
+
+
+def _link_equivalents(attestations: list[Attestation]) -> None:
+    """The first control of each equivalence group carries the answer for the others."""
+    primary: dict[int, Attestation] = {}
+    covered = []
+    for attestation in attestations:
+        group = attestation.control.equivalence_group_id
+        if group is None:
+            continue
+        if group not in primary:
+            primary[group] = attestation
+        else:
+            attestation.satisfied_through = primary[group]
+            covered.append(attestation)
+    Attestation.objects.bulk_update(covered, ["satisfied_through"])
+
+
+def _copy_answers(attestations: list[Attestation], source: Checklist, by) -> int:
+    earlier = {
+        attestation.control_id: attestation
+        for attestation in source.attestations.exclude(
+            status=AnswerStatus.UNANSWERED
+        ).prefetch_related("evidence_links")
+    }
+    versions, links, copied = [], [], []
+    for attestation in attestations:
+        old = earlier.get(attestation.control_id)
+        if old is None or attestation.satisfied_through_id:
+            continue
+        attestation.status, attestation.statement = old.status, old.statement
+        attestation.justification, attestation.owner_id = old.justification, old.owner_id
+        attestation.version = 1
+        evidence_ids = [
+            link.evidence_id for link in old.evidence_links.all() if link.withdrawn_at is None
+        ]
+        links += [
+            EvidenceLink(attestation=attestation, evidence_id=pk, added_by=by)
+            for pk in evidence_ids
+        ]
+        versions.append(
+            AttestationVersion(
+                attestation=attestation,
+                number=1,
+                status=old.status,
+                statement=old.statement,
+                justification=old.justification,
+                owner_id=old.owner_id,
+                evidence_ids=evidence_ids,
+                changed_fields=[f"copied from {source.period}"],
+                saved_by=by,
+            )
+        )
+        copied.append(attestation)
+    Attestation.objects.bulk_update(
+        copied, ["status", "statement", "justification", "owner", "version"]
+    )
+    AttestationVersion.objects.bulk_create(versions)
+    EvidenceLink.objects.bulk_create(links)
+    return len(copied)

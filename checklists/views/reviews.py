@@ -1,0 +1,120 @@
+"""The reviewers' queue, review decisions, and each person's to-do list."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from checklists.forms import QueueFilterForm, ReviewForm
+from checklists.selectors import assessments as selectors
+from checklists.services import attestations as services
+from checklists.views.checklists import _attestation, _back, _errors
+from portal.accounts.permissions import teams_for
+
+QUEUE_PAGE_SIZE = 50
+
+
+@login_required
+@require_GET
+def todo(request: HttpRequest) -> HttpResponse:
+    lists = selectors.todo_for(request.user)
+    return render(
+        request,
+        "checklists/todo.html",
+        {name: {"items": items[:50], "count": items.count()} for name, items in lists.items()},
+    )
+
+
+def _reviewable_teams(request: HttpRequest):
+    teams = teams_for(request.user, "review_team")
+    if not teams.exists():
+        raise Http404("Not a reviewer")
+    return teams
+
+
+@login_required
+@require_GET
+def review_queue(request: HttpRequest) -> HttpResponse:
+    teams = _reviewable_teams(request)
+    form = QueueFilterForm(request.GET or None, teams=teams.order_by("name"))
+    filters = form.cleaned_data if form.is_valid() else {}
+    queue = selectors.review_queue(
+        request.user, **{k: v for k, v in filters.items() if v not in (None, "")}
+    )
+    page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "checklists/review_queue.html", {"form": form, "page": page})
+
+
+@login_required
+@require_POST
+def review_approve(request: HttpRequest, slug: str, period: str, ref: str) -> HttpResponse:
+    attestation = _attestation(request, slug, period, ref, "review_team")
+    form = ReviewForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("The form was incomplete; reload the page and try again.")
+        services.review_approve(
+            attestation=attestation,
+            by=request.user,
+            expected_version=form.cleaned_data["version"],
+            comment=form.cleaned_data["comment"],
+        )
+    except ValidationError as error:
+        _errors(request, error)
+        return _back(attestation)
+    messages.success(request, f"{attestation.control.ref} approved.")
+    return redirect("checklists:review_queue")
+
+
+@login_required
+@require_POST
+def review_request_changes(request: HttpRequest, slug: str, period: str, ref: str) -> HttpResponse:
+    attestation = _attestation(request, slug, period, ref, "review_team")
+    form = ReviewForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("The form was incomplete; reload the page and try again.")
+        services.review_request_changes(
+            attestation=attestation,
+            by=request.user,
+            comment=form.cleaned_data["comment"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except ValidationError as error:
+        _errors(request, error)
+        return _back(attestation)
+    messages.success(request, f"Changes requested on {attestation.control.ref}.")
+    return redirect("checklists:review_queue")
+
+
+@login_required
+@require_POST
+def review_bulk_approve(request: HttpRequest) -> HttpResponse:
+    """First POST shows what will be approved; the confirming POST approves it."""
+    _reviewable_teams(request)
+    chosen: dict[int, int] = {}
+    for value in request.POST.getlist("item"):
+        pk, _, version = value.partition(":")
+        if pk.isdigit() and version.isdigit():
+            chosen[int(pk)] = int(version)
+    attestations = list(selectors.review_queue(request.user).filter(pk__in=chosen))
+    if not attestations:
+        messages.error(request, "Select at least one answer awaiting review.")
+        return redirect("checklists:review_queue")
+    for attestation in attestations:
+        attestation.version = chosen[attestation.pk]  # approve only the version the reviewer saw
+    if request.POST.get("confirm") != "yes":
+        return render(
+            request, "checklists/review_bulk_confirm.html", {"attestations": attestations}
+        )
+    approved, refused = services.review_bulk_approve(attestations=attestations, by=request.user)
+    if approved:
+        messages.success(
+            request, f"Approved {len(approved)}: {', '.join(a.control.ref for a in approved)}."
+        )
+    for attestation, why in refused:
+        messages.error(request, f"{attestation.control.ref} in {attestation.checklist}: {why}")
+    return redirect("checklists:review_queue")
