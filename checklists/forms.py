@@ -49,6 +49,7 @@ class ChecklistCreateForm(forms.Form):
     )
     providers = forms.ModelMultipleChoiceField(
         queryset=Provider.objects.order_by("name"),
+        to_field_name="slug",
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="The providers the team integrates with.",

@@ -57,8 +57,10 @@ def checklist_progress(checklist: Checklist) -> dict[str, list[dict]]:
     counts = {
         "total": Count("pk"),
         "answered": Count("pk", filter=~Q(effective_status=AnswerStatus.UNANSWERED)),
-        "approved": Count("pk", filter=Q(effective_review_state=ReviewState.APPROVED) & ~_stale()),
-        "stale": Count("pk", filter=_stale()),
+        "approved": Count(
+            "pk", filter=Q(effective_review_state=ReviewState.APPROVED, effective_stale=False)
+        ),
+        "stale": Count("pk", filter=Q(effective_stale=True)),
     }
     by_provider = (
         rows.annotate(name=Coalesce("control__source__provider__name", "control__source__title"))

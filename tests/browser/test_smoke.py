@@ -71,3 +71,87 @@ def test_a_member_browses_the_catalog(page, member):
 
     page.goto("/catalog/providers/gopay/")
     expect(page.get_by_role("heading", name="Security incident contact")).to_be_visible()
+
+
+def _sign_in(page, username):
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Teams")).to_be_visible()
+
+
+def test_a_member_answers_with_evidence_and_a_reviewer_approves(
+    page, team, member, reviewer, tmp_path
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("load_catalog", stdout=StringIO())
+    evidence = tmp_path / "token-storage.md"
+    evidence.write_text(
+        "# Token storage\n\nThe client token lives in the vault; CI checks bundles.\n"
+    )
+
+    _sign_in(page, "member")
+    page.get_by_role("link", name="Kopi Kita").click()
+    page.get_by_role("link", name="Checklists").click()
+    page.get_by_label("Period").fill("2026-Q4")
+    page.get_by_label("GoPay").check()
+    page.get_by_role("button", name="Create checklist").click()
+    expect(page.get_by_text("Checklist 2026-Q4 created.")).to_be_visible()
+
+    page.get_by_role("link", name="GOPAY-1.2", exact=True).click()
+    page.get_by_label("Status").select_option("implemented")
+    page.get_by_label("Statement").fill(
+        "Only the back end holds the client token; bundles are scanned in CI."
+    )
+    page.get_by_role("button", name="Save answer").click()
+    expect(page.get_by_text("Answer saved.")).to_be_visible()
+
+    upload = page.get_by_role("form", name="Upload a file")
+    upload.get_by_label("File").set_input_files(str(evidence))
+    upload.get_by_label("Description").fill("Where the token is kept")
+    upload.get_by_role("button", name="Upload").click()
+    expect(
+        page.get_by_text(re.compile(r"token-storage\.md uploaded \(SHA-256 [0-9a-f]{64}\)"))
+    ).to_be_visible()
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_text("Submitted for review.")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+
+    _sign_in(page, "reviewer")
+    page.get_by_role("link", name="Review queue").click()
+    page.get_by_role("link", name="GOPAY-1.2").click()
+    expect(page.get_by_role("link", name="token-storage.md")).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^Approve version")).click()
+    expect(page.get_by_text("GOPAY-1.2 approved.")).to_be_visible()
+    expect(page.get_by_text("Nothing awaits review.")).to_be_visible()
+
+
+def test_a_secret_in_an_upload_is_refused_in_the_browser(page, team, member, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from checklists.models import Provider
+    from checklists.services.checklists import checklist_create
+
+    call_command("load_catalog", stdout=StringIO())
+    checklist_create(
+        team=team,
+        period="2026-Q4",
+        providers=list(Provider.objects.filter(slug="gopay")),
+        by=member,
+    )
+    leaky = tmp_path / "app.env"
+    leaky.write_text("MODE=prod\nAWS_ACCESS_KEY_ID=AKIAZ7QH4XKJ2M5TRW3N\n")
+    _sign_in(page, "member")
+    page.goto("/teams/kopi-kita/checklists/2026-Q4/GOPAY-1.3/")
+    upload = page.get_by_role("form", name="Upload a file")
+    upload.get_by_label("File").set_input_files(str(leaky))
+    upload.get_by_label("Description").fill("Environment")
+    upload.get_by_role("button", name="Upload").click()
+    expect(page.get_by_text(re.compile("line 2 looks like an AWS access key"))).to_be_visible()
+    expect(page.get_by_text("No evidence yet.")).to_be_visible()

@@ -52,14 +52,32 @@ def test_it_resets_passwords_on_request(db):
 
 
 def test_it_scales_to_many_teams(db):
-    output = _seed("--teams", "40")
-    assert Team.objects.count() == 40
-    assert Membership.objects.count() == 120
+    output = _seed("--teams", "12")
+    assert Team.objects.count() == 12
+    assert Membership.objects.count() == 36
     # Only the first teams' people can sign in; the rest give dashboards their scale.
-    assert "merchant-0040" not in output
-    assert not get_user_model().objects.get(username="merchant-0040-lead").has_usable_password()
+    assert "merchant-0012" not in output
+    assert not get_user_model().objects.get(username="merchant-0012-lead").has_usable_password()
 
 
 def test_it_refuses_a_silly_team_count(db):
     with pytest.raises(CommandError, match="--teams must be between 1 and 5000"):
         _seed("--teams", "0")
+
+
+def test_it_fills_checklists_in_every_state(db, settings):
+    from checklists.models import AnswerStatus, Attestation, Evidence, ReviewState
+
+    _seed()
+    states = set(Attestation.objects.values_list("review_state", flat=True))
+    assert states == set(ReviewState.values)
+    assert set(Attestation.objects.values_list("status", flat=True)) == set(AnswerStatus.values)
+    assert any(
+        attestation.is_stale for attestation in Attestation.objects.filter(review_state="approved")
+    )
+    assert Attestation.objects.filter(satisfied_through__isnull=False).exists()
+    files = Evidence.objects.filter(kind="file")
+    assert files.exists() and Evidence.objects.filter(kind="link").exists()
+    assert {path.name for path in settings.EVIDENCE_ROOT.iterdir()} == set(
+        files.values_list("blob_name", flat=True)
+    )

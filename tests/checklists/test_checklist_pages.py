@@ -1,0 +1,103 @@
+"""Checklist, attestation and to-do pages: what they show, and constant query counts."""
+
+import pytest
+from django.urls import reverse
+
+from checklists.models import Attestation
+from tests.checklists.assessment_helpers import (
+    answer,
+    approve,
+    attestation_of,
+    make_checklist,
+    submit,
+    upload,
+)
+
+
+@pytest.fixture
+def checklist(catalog, team, lead):
+    return make_checklist(team, lead, providers=("codepay", "mixpay"))
+
+
+def test_the_checklist_page_shows_progress(client, checklist, member, reviewer):
+    item = (
+        checklist.attestations.filter(satisfied_through__isnull=True)
+        .select_related("control")
+        .first()
+    )
+    answer(item, member)
+    submit(item, member)
+    approve(item, reviewer)
+    client.force_login(member)
+    response = client.get(checklist.get_absolute_url())
+    totals = response.context["totals"]
+    assert totals["total"] == checklist.attestations.count()
+    covered = Attestation.objects.filter(satisfied_through=item).count()
+    assert totals["answered"] == totals["approved"] == 1 + covered
+    page = response.content.decode()
+    assert "Progress by provider" in page and "Progress by category" in page
+    if covered:
+        assert f"satisfied through {item.control.ref}" in page
+
+
+def test_checklist_page_queries_do_not_grow(
+    client, catalog, team, lead, member, django_assert_max_num_queries
+):
+    small = make_checklist(team, lead, period="2026-Q3", providers=("mixpay",))
+    client.force_login(member)
+    with django_assert_max_num_queries(25) as few:
+        client.get(small.get_absolute_url())
+    large = make_checklist(
+        team, lead, period="2026-Q4", providers=("codepay", "wechat", "gopay"), asvs_level=2
+    )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(large.get_absolute_url())
+
+
+def test_attestation_page_queries_do_not_grow(
+    client, checklist, member, reviewer, django_assert_max_num_queries
+):
+    item = attestation_of(checklist, "MIXPAY-1.3")
+    answer(item, member)
+    client.force_login(reviewer)
+    with django_assert_max_num_queries(40) as few:
+        client.get(item.get_absolute_url())
+    for number in range(4):
+        answer(item, member, statement=f"Revision {number}.")
+        upload(item, member, name=f"proof-{number}.txt", content=f"proof {number}\n".encode())
+    submit(item, member)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(item.get_absolute_url()).content.decode()
+    assert "proof-3.txt" in page and "Revision 3." in page
+
+
+def test_the_todo_page_lists_my_work(
+    client, checklist, member, reviewer, django_assert_max_num_queries
+):
+    mine = attestation_of(checklist, "MIXPAY-2")
+    Attestation.objects.filter(pk=mine.pk).update(owner=member)
+    client.force_login(member)
+    with django_assert_max_num_queries(20) as few:
+        page = client.get(reverse("checklists:todo")).content.decode()
+    assert "MIXPAY-2" in page
+    for ref in ("MIXPAY-1", "MIXPAY-3"):
+        Attestation.objects.filter(checklist=checklist, control__ref=ref).update(owner=member)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("checklists:todo")).content.decode()
+    assert "MIXPAY-3" in page
+
+
+def test_a_team_starts_a_checklist_from_the_page(client, catalog, team, member):
+    client.force_login(member)
+    response = client.post(
+        reverse("checklists:checklist_new", args=[team.slug]),
+        {"period": "2026-Q4", "providers": ["gopay"], "asvs_level": 0},
+        follow=True,
+    )
+    assert "Checklist 2026-Q4 created." in response.content.decode()
+    refused = client.post(
+        reverse("checklists:checklist_new", args=[team.slug]),
+        {"period": "2026-Q4", "providers": ["gopay"], "asvs_level": 0, "copy_previous": "on"},
+        follow=True,
+    )
+    assert "Kopi Kita has no checklist before 2026-Q4 to start from." in refused.content.decode()
