@@ -241,6 +241,10 @@ LOGGING = {
     },
 }
 
+# The audit trail's checkpoint signing key (PEM, Ed25519 or ECDSA P-256); required when DEBUG
+# is off, generated under DATA_DIR/keys for local runs.
+AUDIT_SIGNING_KEY_FILE = env_str("AUDIT_SIGNING_KEY_FILE") or None
+
 # Evidence files (checklists/evidence): encrypted at rest with AES-256-GCM under random names,
 # outside the static and media roots. EVIDENCE_KEYS (or EVIDENCE_KEYS_FILE) is a comma- or
 # newline-separated list of keyid:base64(32 bytes), newest first: the first seals new files,

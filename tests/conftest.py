@@ -32,6 +32,28 @@ def _evidence_store(settings, tmp_path):
     settings.EVIDENCE_KEYS = ["test1:" + base64.b64encode(os.urandom(32)).decode()]
 
 
+@pytest.fixture(scope="session")
+def audit_signing_key_file(tmp_path_factory) -> Path:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    path = tmp_path_factory.mktemp("keys") / "audit-signing.pem"
+    path.write_bytes(
+        ed25519.Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _audit_signing_key(settings, audit_signing_key_file):
+    """Tests run with DEBUG off, so the audit signing key comes from a file, as in production."""
+    settings.AUDIT_SIGNING_KEY_FILE = str(audit_signing_key_file)
+
+
 @pytest.fixture(autouse=True)
 def _eager_celery():
     """Tasks run in-process unless a test asks for the real worker."""

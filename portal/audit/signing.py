@@ -1,9 +1,11 @@
 """The portal's audit signing key: Ed25519 or ECDSA P-256, from the `cryptography` package.
 
-Production mounts a PEM private key and names it in AUDIT_SIGNING_KEY_FILE. Local runs and
-tests generate an Ed25519 key on first use at DATA_DIR/keys/audit-signing-key.pem (mode 0600,
-under the git-ignored var/). Verification trusts only this key: a checkpoint signed by any
-other key is reported, so somebody who can write to the database cannot sign their own.
+Production mounts a PEM private key and names it in the AUDIT_SIGNING_KEY_FILE setting (from
+the environment); with DEBUG off it is required, so every node signs with the same key.
+Local runs generate an Ed25519 key on first use at DATA_DIR/keys/audit-signing-key.pem
+(mode 0600, under the git-ignored var/). Verification trusts only this key: a checkpoint
+signed by any other key is reported, so somebody who can write to the database cannot sign
+their own.
 """
 
 import base64
@@ -19,22 +21,22 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
-KEY_FILE_ENV = "AUDIT_SIGNING_KEY_FILE"
 LOCAL_KEY_NAME = "audit-signing-key.pem"
 
 
 def key_path() -> Path:
-    configured = os.environ.get(KEY_FILE_ENV, "").strip()
-    if configured:
-        return Path(configured)
+    if settings.AUDIT_SIGNING_KEY_FILE:
+        return Path(settings.AUDIT_SIGNING_KEY_FILE)
+    if not settings.DEBUG:
+        raise ImproperlyConfigured("AUDIT_SIGNING_KEY_FILE is required when DEBUG is off")
     return Path(settings.DATA_DIR) / "keys" / LOCAL_KEY_NAME
 
 
 def signing_key() -> PrivateKey:
     path = key_path()
     if not path.exists():
-        if os.environ.get(KEY_FILE_ENV, "").strip():
-            raise ImproperlyConfigured(f"{KEY_FILE_ENV}={str(path)!r} does not exist")
+        if settings.AUDIT_SIGNING_KEY_FILE:
+            raise ImproperlyConfigured(f"AUDIT_SIGNING_KEY_FILE={str(path)!r} does not exist")
         _generate(path)
     stat = path.stat()
     return _load(str(path), stat.st_mtime_ns, stat.st_size)

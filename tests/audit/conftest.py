@@ -10,9 +10,8 @@ AUDIT_TABLES = ("audit_auditevent", "audit_auditchainhead", "audit_auditcheckpoi
 
 
 @pytest.fixture(autouse=True)
-def _signing_key_in_tmp(settings, tmp_path, monkeypatch):
-    """Each test signs with a fresh local key under its own DATA_DIR."""
-    monkeypatch.delenv("AUDIT_SIGNING_KEY_FILE", raising=False)
+def _data_dir_in_tmp(settings, tmp_path):
+    """Each test keeps local keys under its own DATA_DIR."""
     settings.DATA_DIR = tmp_path
 
 

@@ -47,6 +47,8 @@ def test_it_signs_an_empty_chain():
 
 
 def test_it_generates_a_private_local_key_on_first_use(settings, tmp_path):
+    settings.AUDIT_SIGNING_KEY_FILE = None
+    settings.DEBUG = True  # local runs only
     audit_checkpoint_sign.delay()
     path = tmp_path / "keys" / "audit-signing-key.pem"
     assert path.exists()
@@ -57,7 +59,7 @@ def test_it_generates_a_private_local_key_on_first_use(settings, tmp_path):
     assert set(AuditCheckpoint.objects.values_list("key_id", flat=True)) == {first_id}
 
 
-def test_it_uses_the_key_named_by_the_environment(monkeypatch, tmp_path):
+def test_it_uses_the_key_named_by_the_settings(settings, tmp_path):
     key = ec.generate_private_key(ec.SECP256R1())
     path = tmp_path / "mounted.pem"
     path.write_bytes(
@@ -67,7 +69,7 @@ def test_it_uses_the_key_named_by_the_environment(monkeypatch, tmp_path):
             serialization.NoEncryption(),
         )
     )
-    monkeypatch.setenv("AUDIT_SIGNING_KEY_FILE", str(path))
+    settings.AUDIT_SIGNING_KEY_FILE = str(path)
     record_many(1)
     checkpoint = AuditCheckpoint.objects.get(pk=audit_checkpoint_sign.delay().get())
     assert checkpoint.key_id == signing.key_id(key)
@@ -75,14 +77,14 @@ def test_it_uses_the_key_named_by_the_environment(monkeypatch, tmp_path):
     assert verify_chain().ok
 
 
-def test_it_refuses_a_missing_environment_key_file(monkeypatch, tmp_path):
-    monkeypatch.setenv("AUDIT_SIGNING_KEY_FILE", str(tmp_path / "absent.pem"))
+def test_it_refuses_a_missing_key_file(settings, tmp_path):
+    settings.AUDIT_SIGNING_KEY_FILE = str(tmp_path / "absent.pem")
     with pytest.raises(ImproperlyConfigured):
         audit_checkpoint_sign.delay()
     assert not AuditCheckpoint.objects.exists()
 
 
-def test_it_refuses_a_key_of_another_kind(monkeypatch, tmp_path):
+def test_it_refuses_a_key_of_another_kind(settings, tmp_path):
     key = ec.generate_private_key(ec.SECP384R1())
     path = tmp_path / "p384.pem"
     path.write_bytes(
@@ -92,8 +94,14 @@ def test_it_refuses_a_key_of_another_kind(monkeypatch, tmp_path):
             serialization.NoEncryption(),
         )
     )
-    monkeypatch.setenv("AUDIT_SIGNING_KEY_FILE", str(path))
+    settings.AUDIT_SIGNING_KEY_FILE = str(path)
     with pytest.raises(ImproperlyConfigured, match="Ed25519 or ECDSA P-256"):
+        audit_checkpoint_sign.delay()
+
+
+def test_it_requires_a_key_file_in_production(settings):
+    settings.AUDIT_SIGNING_KEY_FILE = None
+    with pytest.raises(ImproperlyConfigured, match="AUDIT_SIGNING_KEY_FILE is required"):
         audit_checkpoint_sign.delay()
 
 

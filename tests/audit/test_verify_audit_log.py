@@ -1,6 +1,8 @@
 import io
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -220,6 +222,14 @@ def test_it_detects_a_rewritten_chain_that_a_checkpoint_still_pins():
 def test_it_rejects_a_checkpoint_signed_by_another_key(settings, tmp_path):
     record_many(2)
     services.checkpoint_create()
-    settings.DATA_DIR = tmp_path / "elsewhere"  # a different local key from now on
+    other = tmp_path / "other.pem"
+    other.write_bytes(
+        ed25519.Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    settings.AUDIT_SIGNING_KEY_FILE = str(other)  # the portal trusts a different key from now on
     assert "signed by an unknown key" in broken_at()
     assert AuditCheckpoint.objects.count() == 1
