@@ -146,7 +146,7 @@ def seed_team_checklists(team: Team, reviewer, index: int) -> None:
         providers=providers,
         asvs_level=1 if index == 0 else 0,
         by=lead,
-        copy_from=last,
+        copy_previous=True,
     )
     fresh = list(
         current.attestations.filter(satisfied_through__isnull=True, status=AnswerStatus.UNANSWERED)

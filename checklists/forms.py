@@ -87,7 +87,7 @@ class AttestationForm(forms.Form):
     )
     owner = forms.ModelChoiceField(queryset=None, required=False)
     due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
@@ -105,11 +105,16 @@ class AttestationForm(forms.Form):
         return cleaned
 
 
-class _EvidenceFields(forms.Form):
+class VersionForm(forms.Form):
+    """The version of the answer the person was looking at, to refuse stale forms."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class _EvidenceFields(VersionForm):
     description = forms.CharField(max_length=500, help_text="What this shows, in a sentence.")
     valid_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     valid_until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def clean(self):
         cleaned = super().clean()
@@ -120,13 +125,14 @@ class _EvidenceFields(forms.Form):
 
 
 class EvidenceUploadForm(_EvidenceFields):
-    file = forms.FileField(
+    upload = forms.FileField(
+        label="File",
         help_text=(
             "PDF, PNG, JPEG, or text (txt, csv, json, md, log, yaml). "
             "Never upload live keys or tokens."
-        )
+        ),
     )
-    field_order = ("file", "description", "valid_from", "valid_until")
+    field_order = ("upload", "description", "valid_from", "valid_until")
 
 
 class EvidenceLinkForm(_EvidenceFields):
@@ -140,14 +146,13 @@ class EvidenceLinkForm(_EvidenceFields):
         return url
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(VersionForm):
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=5_000,
         help_text="Required when you request changes.",
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
 class QueueFilterForm(forms.Form):

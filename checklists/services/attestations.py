@@ -251,7 +251,7 @@ def evidence_add_link(
 
 def evidence_withdraw(
     *, attestation: Attestation, link: EvidenceLink, by, expected_version: int
-) -> None:
+) -> EvidenceLink:
     with transaction.atomic():
         attestation = _locked(attestation, expected_version)
         updated = EvidenceLink.objects.filter(pk=link.pk, withdrawn_at__isnull=True).update(
@@ -267,6 +267,7 @@ def evidence_withdraw(
             team=attestation.checklist.team,
             changes={"attestation": attestation.control.ref, "version": attestation.version},
         )
+    return link
 
 
 def evidence_open(*, evidence: Evidence, by) -> Iterator[bytes]:

@@ -46,11 +46,12 @@ def checklist_create(
     providers: list[Provider],
     asvs_level: int = 0,
     by,
-    copy_from: Checklist | None = None,
+    copy_previous: bool = False,
 ) -> Checklist:
     """A checklist with one attestation per applicable control, equivalents answered once.
 
-    With `copy_from`, earlier answers come over as drafts and their evidence is linked again.
+    With `copy_previous`, the answers of the team's latest earlier checklist come over as
+    drafts and their evidence is linked again.
     """
     if not PERIOD_RE.match(period):
         raise ValidationError(f"{period!r} is not a quarter such as 2026-Q4.")
@@ -58,9 +59,12 @@ def checklist_create(
         raise ValidationError("The ASVS baseline is level 1, level 2, or none.")
     if not providers and not asvs_level:
         raise ValidationError("Choose at least one provider or an ASVS baseline.")
-    if copy_from is not None and copy_from.team_id != team.pk:
-        raise ValidationError("A checklist can only start from one of the same team.")
     with transaction.atomic():
+        copy_from = None
+        if copy_previous:
+            copy_from = team.checklists.filter(period__lt=period).order_by("-period").first()
+            if copy_from is None:
+                raise ValidationError(f"{team} has no checklist before {period} to start from.")
         if Checklist.objects.filter(team=team, period=period).exists():
             raise ValidationError(f"{team} already has a checklist for {period}.")
         checklist = Checklist.objects.create(

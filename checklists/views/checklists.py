@@ -1,8 +1,8 @@
 """A team's checklists and the answers in them."""
 
-from django.contrib import messages
+from functools import partial
+
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -14,28 +14,14 @@ from checklists.forms import (
     EvidenceLinkForm,
     EvidenceUploadForm,
     ReviewForm,
+    VersionForm,
 )
-from checklists.models import Attestation, Checklist, Evidence, EvidenceLink
+from checklists.models import Checklist, Evidence, EvidenceLink
 from checklists.selectors import assessments as selectors
 from checklists.services import attestations as services
-from checklists.services.checklists import checklist_create as create_checklist
+from checklists.services.checklists import checklist_create
+from checklists.views.common import apply_form, attestation_or_404, back_to
 from portal.accounts.permissions import get_team_or_404, has_team_perm
-
-
-def _errors(request: HttpRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
-
-
-def _form_errors(request: HttpRequest, form) -> None:
-    for field, errors in form.errors.items():
-        label = (
-            form.fields[field].label or field.replace("_", " ").capitalize()
-            if field != "__all__"
-            else ""
-        )
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
 
 
 @login_required
@@ -59,32 +45,14 @@ def checklist_list(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def checklist_new(request: HttpRequest, slug: str) -> HttpResponse:
     team = get_team_or_404(request.user, slug, "attest_team")
-    form = ChecklistCreateForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("checklists:checklist_list", slug=team.slug)
-    period = form.cleaned_data["period"]
-    copy_from = (
-        team.checklists.filter(period__lt=period).order_by("-period").first()
-        if form.cleaned_data["copy_previous"]
-        else None
+    checklist = apply_form(
+        request,
+        ChecklistCreateForm(request.POST),
+        partial(checklist_create, team=team, by=request.user),
+        lambda checklist: f"Checklist {checklist.period} created.",
     )
-    if form.cleaned_data["copy_previous"] and copy_from is None:
-        messages.error(request, f"{team} has no checklist before {period} to start from.")
+    if checklist is None:
         return redirect("checklists:checklist_list", slug=team.slug)
-    try:
-        checklist = create_checklist(
-            team=team,
-            period=period,
-            providers=list(form.cleaned_data["providers"]),
-            asvs_level=form.cleaned_data["asvs_level"],
-            by=request.user,
-            copy_from=copy_from,
-        )
-    except ValidationError as error:
-        _errors(request, error)
-        return redirect("checklists:checklist_list", slug=team.slug)
-    messages.success(request, f"Checklist {checklist.period} created.")
     return redirect(checklist.get_absolute_url())
 
 
@@ -109,21 +77,16 @@ def checklist_detail(request: HttpRequest, slug: str, period: str) -> HttpRespon
     )
 
 
-def _attestation(request: HttpRequest, slug: str, period: str, ref: str, perm: str) -> Attestation:
-    team = get_team_or_404(request.user, slug, perm)
-    return get_object_or_404(selectors.attestation_for_page(team=team, period=period, ref=ref))
-
-
 @login_required
 @require_GET
 def attestation_detail(request: HttpRequest, slug: str, period: str, ref: str) -> HttpResponse:
-    attestation = _attestation(request, slug, period, ref, "view_team")
+    attestation = attestation_or_404(request, slug, period, ref, "view_team")
     team = attestation.checklist.team
     can_attest = (
         has_team_perm(request.user, "attest_team", team) and not attestation.satisfied_through_id
     )
     can_review = has_team_perm(request.user, "review_team", team)
-    version = {"version": attestation.version}
+    version = {"expected_version": attestation.version}
     return render(
         request,
         "checklists/attestation_detail.html",
@@ -154,105 +117,56 @@ def attestation_detail(request: HttpRequest, slug: str, period: str, ref: str) -
     )
 
 
-def _back(attestation: Attestation) -> HttpResponse:
-    return redirect(attestation.get_absolute_url())
-
-
 @login_required
 @require_POST
 def attestation_save(request: HttpRequest, slug: str, period: str, ref: str) -> HttpResponse:
-    attestation = _attestation(request, slug, period, ref, "attest_team")
-    form = AttestationForm(request.POST, team=attestation.checklist.team)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(attestation)
-    data = form.cleaned_data
-    try:
-        services.attestation_save(
-            attestation=attestation,
-            by=request.user,
-            status=data["status"],
-            statement=data["statement"],
-            justification=data["justification"],
-            owner=data["owner"],
-            due_date=data["due_date"],
-            expected_version=data["version"],
-        )
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, "Answer saved.")
-    return _back(attestation)
+    attestation = attestation_or_404(request, slug, period, ref, "attest_team")
+    apply_form(
+        request,
+        AttestationForm(request.POST, team=attestation.checklist.team),
+        partial(services.attestation_save, attestation=attestation, by=request.user),
+        lambda _: "Answer saved.",
+    )
+    return back_to(attestation)
 
 
 @login_required
 @require_POST
 def attestation_submit(request: HttpRequest, slug: str, period: str, ref: str) -> HttpResponse:
-    attestation = _attestation(request, slug, period, ref, "attest_team")
-    form = ReviewForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError("The form was incomplete; reload the page and try again.")
-        services.attestation_submit(
-            attestation=attestation, by=request.user, expected_version=form.cleaned_data["version"]
-        )
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, "Submitted for review.")
-    return _back(attestation)
+    attestation = attestation_or_404(request, slug, period, ref, "attest_team")
+    apply_form(
+        request,
+        VersionForm(request.POST),
+        partial(services.attestation_submit, attestation=attestation, by=request.user),
+        lambda _: "Submitted for review.",
+    )
+    return back_to(attestation)
 
 
 @login_required
 @require_POST
 def evidence_upload(request: HttpRequest, slug: str, period: str, ref: str) -> HttpResponse:
-    attestation = _attestation(request, slug, period, ref, "attest_team")
-    form = EvidenceUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(attestation)
-    data = form.cleaned_data
-    try:
-        evidence = services.evidence_add_file(
-            attestation=attestation,
-            upload=data["file"],
-            description=data["description"],
-            valid_from=data["valid_from"],
-            valid_until=data["valid_until"],
-            by=request.user,
-            expected_version=data["version"],
-        )
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, f"{evidence.original_name} uploaded (SHA-256 {evidence.sha256}).")
-    return _back(attestation)
+    attestation = attestation_or_404(request, slug, period, ref, "attest_team")
+    apply_form(
+        request,
+        EvidenceUploadForm(request.POST, request.FILES),
+        partial(services.evidence_add_file, attestation=attestation, by=request.user),
+        lambda evidence: f"{evidence.original_name} uploaded (SHA-256 {evidence.sha256}).",
+    )
+    return back_to(attestation)
 
 
 @login_required
 @require_POST
 def evidence_link(request: HttpRequest, slug: str, period: str, ref: str) -> HttpResponse:
-    attestation = _attestation(request, slug, period, ref, "attest_team")
-    form = EvidenceLinkForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(attestation)
-    data = form.cleaned_data
-    try:
-        services.evidence_add_link(
-            attestation=attestation,
-            url=data["url"],
-            description=data["description"],
-            valid_from=data["valid_from"],
-            valid_until=data["valid_until"],
-            by=request.user,
-            expected_version=data["version"],
-        )
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, "Link added.")
-    return _back(attestation)
+    attestation = attestation_or_404(request, slug, period, ref, "attest_team")
+    apply_form(
+        request,
+        EvidenceLinkForm(request.POST),
+        partial(services.evidence_add_link, attestation=attestation, by=request.user),
+        lambda _: "Link added.",
+    )
+    return back_to(attestation)
 
 
 @login_required
@@ -260,25 +174,17 @@ def evidence_link(request: HttpRequest, slug: str, period: str, ref: str) -> Htt
 def evidence_withdraw(
     request: HttpRequest, slug: str, period: str, ref: str, link_id: int
 ) -> HttpResponse:
-    attestation = _attestation(request, slug, period, ref, "attest_team")
+    attestation = attestation_or_404(request, slug, period, ref, "attest_team")
     link = get_object_or_404(
         EvidenceLink.objects.select_related("evidence"), pk=link_id, attestation=attestation
     )
-    form = ReviewForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError("The form was incomplete; reload the page and try again.")
-        services.evidence_withdraw(
-            attestation=attestation,
-            link=link,
-            by=request.user,
-            expected_version=form.cleaned_data["version"],
-        )
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, f"{link.evidence} removed from this answer.")
-    return _back(attestation)
+    apply_form(
+        request,
+        VersionForm(request.POST),
+        partial(services.evidence_withdraw, attestation=attestation, link=link, by=request.user),
+        lambda _: f"{link.evidence} removed from this answer.",
+    )
+    return back_to(attestation)
 
 
 @login_required

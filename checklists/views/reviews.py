@@ -1,8 +1,9 @@
 """The reviewers' queue, review decisions, and each person's to-do list."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from checklists.forms import QueueFilterForm, ReviewForm
 from checklists.selectors import assessments as selectors
 from checklists.services import attestations as services
-from checklists.views.checklists import _attestation, _back, _errors
+from checklists.views.common import apply_form, attestation_or_404, back_to
 from portal.accounts.permissions import teams_for
 
 QUEUE_PAGE_SIZE = 50
@@ -51,43 +52,27 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def review_approve(request: HttpRequest, slug: str, period: str, ref: str) -> HttpResponse:
-    attestation = _attestation(request, slug, period, ref, "review_team")
-    form = ReviewForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError("The form was incomplete; reload the page and try again.")
-        services.review_approve(
-            attestation=attestation,
-            by=request.user,
-            expected_version=form.cleaned_data["version"],
-            comment=form.cleaned_data["comment"],
-        )
-    except ValidationError as error:
-        _errors(request, error)
-        return _back(attestation)
-    messages.success(request, f"{attestation.control.ref} approved.")
-    return redirect("checklists:review_queue")
+    attestation = attestation_or_404(request, slug, period, ref, "review_team")
+    done = apply_form(
+        request,
+        ReviewForm(request.POST),
+        partial(services.review_approve, attestation=attestation, by=request.user),
+        lambda _: f"{attestation.control.ref} approved.",
+    )
+    return redirect("checklists:review_queue") if done is not None else back_to(attestation)
 
 
 @login_required
 @require_POST
 def review_request_changes(request: HttpRequest, slug: str, period: str, ref: str) -> HttpResponse:
-    attestation = _attestation(request, slug, period, ref, "review_team")
-    form = ReviewForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError("The form was incomplete; reload the page and try again.")
-        services.review_request_changes(
-            attestation=attestation,
-            by=request.user,
-            comment=form.cleaned_data["comment"],
-            expected_version=form.cleaned_data["version"],
-        )
-    except ValidationError as error:
-        _errors(request, error)
-        return _back(attestation)
-    messages.success(request, f"Changes requested on {attestation.control.ref}.")
-    return redirect("checklists:review_queue")
+    attestation = attestation_or_404(request, slug, period, ref, "review_team")
+    done = apply_form(
+        request,
+        ReviewForm(request.POST),
+        partial(services.review_request_changes, attestation=attestation, by=request.user),
+        lambda _: f"Changes requested on {attestation.control.ref}.",
+    )
+    return redirect("checklists:review_queue") if done is not None else back_to(attestation)
 
 
 @login_required

@@ -70,7 +70,7 @@ def test_a_new_period_starts_from_the_previous_one(catalog, team, lead, member, 
         attestation_of(last, "GOPAY-1.2"), member, statement="Only the back end holds it."
     )
     evidence = upload(done, member)
-    checklist = make_checklist(team, lead, period="2026-Q4", copy_from=last)
+    checklist = make_checklist(team, lead, period="2026-Q4", copy_previous=True)
     copied = attestation_of(checklist, "GOPAY-1.2")
     assert copied.status == AnswerStatus.IMPLEMENTED
     assert copied.statement == "Only the back end holds it."

@@ -53,7 +53,7 @@ def world(catalog, team, other_team, lead, member, outsider, reviewer, auditor, 
 def _cases(world):
     team, period, ref = world["team"].slug, world["checklist"].period, world["item"].control.ref
     answer_args = [team, period, ref]
-    version = {"version": world["item"].version}
+    version = {"expected_version": world["item"].version}
     return {
         "checklist_list": ("get", [team], {}, VIEWERS),
         "checklist_new": (

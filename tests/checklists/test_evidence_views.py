@@ -26,9 +26,9 @@ def _url(name, item, *extra):
 def _upload(client, item, name="nginx-tls.txt", content=PLAINTEXT, **fields):
     item.refresh_from_db()
     data = {
-        "file": SimpleUploadedFile(name, content),
+        "upload": SimpleUploadedFile(name, content),
         "description": "TLS settings of the public listener",
-        "version": item.version,
+        "expected_version": item.version,
         **fields,
     }
     return client.post(_url("evidence_upload", item), data, follow=True)
@@ -134,9 +134,9 @@ def test_a_stale_form_keeps_the_file_out(client, settings, item, member, lead):
     stale = client.post(
         _url("evidence_upload", item),
         {
-            "file": SimpleUploadedFile("second.txt", b"second file\n"),
+            "upload": SimpleUploadedFile("second.txt", b"second file\n"),
             "description": "Second",
-            "version": 0,
+            "expected_version": 0,
         },
         follow=True,
     )
@@ -149,7 +149,7 @@ def test_a_link_must_be_https(client, item, member):
     client.force_login(member)
     response = client.post(
         _url("evidence_link", item),
-        {"url": "http://wiki.example.com/x", "description": "Wiki", "version": 0},
+        {"url": "http://wiki.example.com/x", "description": "Wiki", "expected_version": 0},
         follow=True,
     )
     assert "Link to an https:// address." in response.content.decode()
@@ -160,10 +160,10 @@ def test_a_double_submit_is_refused(client, item, member):
     client.force_login(member)
     client.post(
         _url("attestation_save", item),
-        {"status": "implemented", "statement": "Back end only.", "version": 0},
+        {"status": "implemented", "statement": "Back end only.", "expected_version": 0},
     )
-    client.post(_url("attestation_submit", item), {"version": 1})
-    again = client.post(_url("attestation_submit", item), {"version": 1}, follow=True)
+    client.post(_url("attestation_submit", item), {"expected_version": 1})
+    again = client.post(_url("attestation_submit", item), {"expected_version": 1}, follow=True)
     assert "This answer is already awaiting review." in again.content.decode()
     assert AuditEvent.objects.filter(action="checklists.attestation.submitted").count() == 1
 
@@ -172,7 +172,7 @@ def test_an_answer_needs_its_justification(client, item, member):
     client.force_login(member)
     response = client.post(
         _url("attestation_save", item),
-        {"status": "not-applicable", "statement": "", "version": 0},
+        {"status": "not-applicable", "statement": "", "expected_version": 0},
         follow=True,
     )
     assert "A justification is required for this status." in response.content.decode()

@@ -114,7 +114,7 @@ def test_four_eyes_in_the_browser_flow(client, checklist, team, reviewer):
     assert "Approve version" not in page
     response = client.post(
         reverse("checklists:review_approve", args=[team.slug, item.checklist.period, "GOPAY-1.2"]),
-        {"version": item.version},
+        {"expected_version": item.version},
         follow=True,
     )
     assert (
@@ -128,7 +128,7 @@ def test_four_eyes_in_the_browser_flow(client, checklist, team, reviewer):
     client.force_login(second_reviewer)
     client.post(
         reverse("checklists:review_approve", args=[team.slug, item.checklist.period, "GOPAY-1.2"]),
-        {"version": item.version},
+        {"expected_version": item.version},
     )
     assert Attestation.objects.get(pk=item.pk).review_state == ReviewState.APPROVED
 
@@ -141,7 +141,7 @@ def test_a_change_request_without_comment_is_refused(client, checklist, member, 
             "checklists:review_request_changes",
             args=["kopi-kita", item.checklist.period, "GOPAY-1.2"],
         ),
-        {"comment": "", "version": item.version},
+        {"comment": "", "expected_version": item.version},
         follow=True,
     )
     assert "Say what needs to change: a comment is required." in response.content.decode()
