@@ -1,8 +1,18 @@
 from django.contrib import admin
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 
-from checklists.models import Control, EquivalenceGroup, OwaspReference, Provider, Source
+from checklists.models import (
+    Attestation,
+    Checklist,
+    Control,
+    EquivalenceGroup,
+    Evidence,
+    OwaspReference,
+    Provider,
+    ReviewDecision,
+    Source,
+)
 from portal.audit import services as audit
 
 
@@ -17,6 +27,8 @@ def _plain(value):
 
 class AuditedAdmin(admin.ModelAdmin):
     """Catalog edits made by hand in the admin are recorded like every other change."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
         with transaction.atomic():
@@ -99,3 +111,51 @@ class ControlAdmin(AuditedAdmin):
     filter_horizontal = ("owasp",)
     list_select_related = ("source",)
     autocomplete_fields = ("equivalence_group",)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Answers, evidence and reviews change only through the portal's pages and their services."""
+
+    formfield_overrides = AuditedAdmin.formfield_overrides
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Checklist)
+class ChecklistAdmin(ReadOnlyAdmin):
+    list_display = ("team", "period", "asvs_level", "created_at")
+    list_filter = ("period", "providers")
+    search_fields = ("team__name", "team__slug", "period")
+    list_select_related = ("team",)
+
+
+@admin.register(Attestation)
+class AttestationAdmin(ReadOnlyAdmin):
+    list_display = ("control", "checklist", "status", "review_state", "version", "next_review_due")
+    list_filter = ("review_state", "status", "checklist__period")
+    search_fields = ("control__ref", "checklist__team__name", "statement")
+    list_select_related = ("control", "checklist__team")
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "team", "kind", "size", "sha256", "uploaded_by", "uploaded_at")
+    list_filter = ("kind", "content_type")
+    search_fields = ("original_name", "url", "sha256", "team__name", "description")
+    list_select_related = ("team", "uploaded_by")
+    exclude = ("blob_name",)
+
+
+@admin.register(ReviewDecision)
+class ReviewDecisionAdmin(ReadOnlyAdmin):
+    list_display = ("attestation", "decision", "version", "reviewer", "decided_at")
+    list_filter = ("decision",)
+    search_fields = ("attestation__control__ref", "reviewer__username", "comment")
+    list_select_related = ("attestation__control", "attestation__checklist__team", "reviewer")

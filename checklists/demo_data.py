@@ -109,7 +109,9 @@ def seed_team_checklists(team: Team, reviewer, index: int) -> None:
         team=team, period=previous_period(this_quarter), providers=providers, by=lead
     )
     primaries = list(
-        last.attestations.filter(satisfied_through__isnull=True)
+        last.attestations.filter(
+            satisfied_through__isnull=True, control__source__provider__isnull=False
+        )
         .select_related("control")
         .order_by("pk")[:8]
     )
@@ -149,7 +151,11 @@ def seed_team_checklists(team: Team, reviewer, index: int) -> None:
         copy_previous=True,
     )
     fresh = list(
-        current.attestations.filter(satisfied_through__isnull=True, status=AnswerStatus.UNANSWERED)
+        current.attestations.filter(
+            satisfied_through__isnull=True,
+            status=AnswerStatus.UNANSWERED,
+            control__source__provider__isnull=False,
+        )
         .select_related("control")
         .order_by("pk")[:10]
     )

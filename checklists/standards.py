@@ -38,6 +38,14 @@ class Reference:
     url: str = ""
 
 
+_MARKDOWN_LINK = re.compile(r"\s*\(\[(C\d+(?:, C\d+)*)\]\([^)]*\)\)")
+
+
+def _plain_text(description: str) -> str:
+    """ASVS descriptions end with a Markdown link to an OWASP Proactive Control: keep its name."""
+    return _MARKDOWN_LINK.sub(r" (Proactive Controls \1)", description).strip()
+
+
 def _top10_url(code: str, title: str) -> str:
     number = code.split(":")[0]
     slug = title.replace(" ", "_").replace("(", "%28").replace(")", "%29")
@@ -84,7 +92,7 @@ def read_standards(directory: Path = STANDARDS_DIR) -> tuple[list[StandardSource
         Reference(
             standard=OwaspStandard.ASVS,
             code=row["req_id"],
-            title=row["req_description"],
+            title=_plain_text(row["req_description"]),
             section=(
                 f"{row['chapter_id']} {row['chapter_name']} › "
                 f"{row['section_id']} {row['section_name']}"

@@ -215,6 +215,8 @@ def _asvs_baseline() -> _ControlRows:
     rows = _ControlRows(values={}, owasp={})
     asvs = OwaspReference.objects.filter(standard=OwaspStandard.ASVS).order_by("position")
     for position, reference in enumerate(asvs):
+        if reference.title.startswith("[DELETED"):  # withdrawn in 4.0.3, kept only as a number
+            continue
         ref = f"ASVS-{reference.code}"
         level = reference.asvs_level or 3
         section_name = reference.section.split(" › ")[-1].split(" ", 1)[-1]
