@@ -1,6 +1,7 @@
 """Read queries that several pages and commands share."""
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from checklists.models.catalog import (
     Category,
@@ -137,9 +138,13 @@ def catalog_facets(controls: QuerySet[Control]) -> dict[str, list[dict]]:
     """
     base = Control.objects.filter(pk__in=controls.values("pk"))
     providers = (
-        base.values_list("source__provider__slug", "source__provider__name")
+        base.annotate(
+            slug=Coalesce("source__provider__slug", "source__slug"),
+            name=Coalesce("source__provider__name", "source__title"),
+        )
+        .values_list("slug", "name")
         .annotate(count=Count("pk"))
-        .order_by("source__provider__name")
+        .order_by("name")
     )
     standards = (
         base.filter(owasp__isnull=False)

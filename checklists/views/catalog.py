@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from checklists.forms import CatalogFilterForm
-from checklists.models import Control, OwaspReference, Provider
+from checklists.models import Control, OwaspReference, Provider, SourceKind
 from checklists.selectors import catalog as selectors
 
 PAGE_SIZE = 50
@@ -77,7 +77,7 @@ def provider_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def owasp_detail(request: HttpRequest, code: str) -> HttpResponse:
     reference = get_object_or_404(OwaspReference, code=code)
     controls = (
-        reference.controls.filter(retired=False)
+        reference.controls.filter(retired=False, source__kind=SourceKind.PROVIDER_GUIDE)
         .select_related("source__provider")
         .order_by("source__provider__name", "position")
     )

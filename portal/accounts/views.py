@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -10,12 +11,16 @@ from portal.accounts.forms import MemberAddForm, MemberRoleForm
 from portal.accounts.models import Membership
 from portal.accounts.permissions import get_team_or_404, has_team_perm, teams_for
 
+TEAMS_PER_PAGE = 50
+
 
 @login_required
 @require_GET
 def team_list(request: HttpRequest) -> HttpResponse:
-    teams = teams_for(request.user).order_by("name")
-    return render(request, "accounts/team_list.html", {"teams": teams})
+    page = Paginator(teams_for(request.user).order_by("name"), TEAMS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "accounts/team_list.html", {"page": page})
 
 
 @login_required

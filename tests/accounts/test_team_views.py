@@ -50,7 +50,7 @@ def test_it_lists_only_visible_teams(
     client, team, other_team, member, django_assert_max_num_queries
 ):
     client.force_login(member)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # session, user, permissions, count, page
         response = client.get(reverse("accounts:team_list"))
     assert response.status_code == 200
     assert team.name in response.content.decode()
@@ -158,3 +158,18 @@ def test_it_keeps_the_last_lead(client, team, lead, action):
         "lead is the team&#x27;s only lead; name another lead first." in response.content.decode()
     )
     assert Membership.objects.get(pk=membership.pk).role == Role.LEAD
+
+
+def test_the_team_list_pages_through_hundreds_of_teams(
+    client, reviewer, django_assert_max_num_queries
+):
+    from portal.accounts import services
+
+    for index in range(60):
+        services.team_create(name=f"Merchant {index:03d}", slug=f"merchant-{index:03d}")
+    client.force_login(reviewer)
+    with django_assert_max_num_queries(10):
+        first = client.get(reverse("accounts:team_list"))
+    assert "Merchant 049" in first.content.decode() and "Merchant 050" not in first.content.decode()
+    second = client.get(reverse("accounts:team_list"), {"page": 2}).content.decode()
+    assert "Merchant 059" in second and "Page 2 of 2 (60 teams)" in second

@@ -140,3 +140,21 @@ def test_unknown_things_are_404(client, catalog, nobody):
     assert client.get(reverse("checklists:control_detail", args=["NOPE-1"])).status_code == 404
     assert client.get(reverse("checklists:owasp_detail", args=["V99.9"])).status_code == 404
     assert client.get(reverse("checklists:provider_detail", args=["nopay"])).status_code == 404
+
+
+def test_the_asvs_baseline_shows_when_asked_for(client, catalog, nobody):
+    client.force_login(nobody)
+    default = client.get(reverse("checklists:control_list"))
+    assert not any(control.ref.startswith("ASVS-") for control in default.context["page"])
+    asvs = client.get(reverse("checklists:control_list"), {"source": "owasp-asvs-4.0.3"})
+    assert asvs.context["facets"]["provider"] == [
+        {
+            "value": "owasp-asvs-4.0.3",
+            "label": "OWASP Application Security Verification Standard",
+            "count": 278,
+        }
+    ]
+    page = client.get(reverse("checklists:control_detail", args=["ASVS-V2.1.1"])).content.decode()
+    assert "Verify that user set passwords are at least 12 characters" in page
+    owasp = client.get(reverse("checklists:owasp_detail", args=["V2.1.1"]))
+    assert "ASVS-V2.1.1" not in owasp.content.decode()
