@@ -21,7 +21,9 @@ TransactionTestCase run after every test) empties all tables with one
    (which overrides Django's flush for every caller, tests included) sets it only when
    Django's test environment is active and the database is a test database (name starting
    with "test_"). So every test flush works, and `manage.py flush` against a real database
-   still fails, leaving the trail and everything else untouched.
+   still fails, leaving the trail and everything else untouched. The trigger itself also
+   checks that the database's name starts with "test_", so the flag opens nothing in a
+   production database.
 
 These triggers stop the application and people with its credentials from rewriting history
 by accident or casually; the table owner can still disable them, which is why the chain
@@ -35,7 +37,9 @@ INSTALL = """
 CREATE OR REPLACE FUNCTION audit_reject_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'TRUNCATE' AND current_setting('audit.allow_truncate', true) = 'on' THEN
+    IF TG_OP = 'TRUNCATE'
+       AND current_database() LIKE 'test\_%'
+       AND current_setting('audit.allow_truncate', true) = 'on' THEN
         RETURN NULL;
     END IF;
     RAISE EXCEPTION 'the audit trail is append-only: % on % is not allowed', TG_OP, TG_TABLE_NAME;
