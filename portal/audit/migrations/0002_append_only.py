@@ -38,7 +38,7 @@ CREATE OR REPLACE FUNCTION audit_reject_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE'
-       AND current_database() LIKE 'test\_%'
+       AND current_database() LIKE 'test\\_%'
        AND current_setting('audit.allow_truncate', true) = 'on' THEN
         RETURN NULL;
     END IF;
