@@ -120,6 +120,11 @@ AXES_COOLOFF_TIME = None
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "portal.audit.context.client_ip"
+
+# How many reverse proxies sit in front of the portal and append to X-Forwarded-For; 0 means
+# clients connect directly and REMOTE_ADDR is their address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # django-guardian: no anonymous user row; permissions live in direct foreign-key tables.
 ANONYMOUS_USER_NAME = None
@@ -235,6 +240,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own handlers would print unredacted lines: route its loggers through ours.
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django.server": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
         "django_guid": {"level": "WARNING"},
@@ -244,6 +252,8 @@ LOGGING = {
 # The audit trail's checkpoint signing key (PEM, Ed25519 or ECDSA P-256); required when DEBUG
 # is off, generated under DATA_DIR/keys for local runs.
 AUDIT_SIGNING_KEY_FILE = env_str("AUDIT_SIGNING_KEY_FILE") or None
+# After a rotation: the old keys' public halves (PEM files), so old checkpoints still verify.
+AUDIT_RETIRED_PUBLIC_KEY_FILES = env_list("AUDIT_RETIRED_PUBLIC_KEY_FILES", [])
 
 # Evidence files (checklists/evidence): encrypted at rest with AES-256-GCM under random names,
 # outside the static and media roots. EVIDENCE_KEYS (or EVIDENCE_KEYS_FILE) is a comma- or

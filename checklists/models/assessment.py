@@ -67,6 +67,10 @@ class Attestation(models.Model):
     satisfied_through = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="covers"
     )
+    # The earlier period's answer this one started from; its authors count for four-eyes.
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     status = models.CharField(
         max_length=20, choices=AnswerStatus.choices, default=AnswerStatus.UNANSWERED
     )
@@ -196,6 +200,10 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name or self.url
+
+    @property
+    def is_expired(self) -> bool:
+        return self.valid_until is not None and self.valid_until < timezone.localdate()
 
 
 class EvidenceLink(models.Model):

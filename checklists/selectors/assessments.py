@@ -2,7 +2,19 @@
 
 from datetime import timedelta
 
-from django.db.models import BooleanField, Case, Count, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -106,23 +118,34 @@ def attestation_for_page(*, team: Team, period: str, ref: str) -> QuerySet[Attes
 
 
 def todo_for(user) -> dict[str, QuerySet[Attestation]]:
-    """The person's work: unanswered items they own, changes requested, due soon, stale."""
-    teams = teams_for(user, "attest_team")
-    mine = with_effective_state(
-        Attestation.objects.filter(checklist__team__in=teams, satisfied_through__isnull=True)
+    """The person's work in each team's latest checklist: unanswered items they own, answers of
+    theirs sent back, items due soon, and recurring approvals gone stale."""
+    latest_period = (
+        Checklist.objects.filter(team=OuterRef("checklist__team"))
+        .order_by("-period")
+        .values("period")[:1]
+    )
+    items = with_effective_state(
+        Attestation.objects.filter(
+            checklist__team__in=teams_for(user, "attest_team"),
+            checklist__period=Subquery(latest_period),
+            satisfied_through__isnull=True,
+        )
     ).select_related("checklist__team", "control__source__provider", "owner")
     today = timezone.localdate()
     return {
-        "unanswered": mine.filter(owner=user, status=AnswerStatus.UNANSWERED).order_by(
+        "unanswered": items.filter(owner=user, status=AnswerStatus.UNANSWERED).order_by(
             "due_date", "pk"
         ),
-        "changes_requested": mine.filter(review_state=ReviewState.CHANGES_REQUESTED).order_by("pk"),
-        "due_soon": mine.filter(
+        "changes_requested": items.filter(
+            Q(owner=user) | Q(attested_by=user), review_state=ReviewState.CHANGES_REQUESTED
+        ).order_by("pk"),
+        "due_soon": items.filter(
             due_date__lte=today + timedelta(days=DUE_SOON_DAYS), due_date__isnull=False
         )
         .exclude(review_state=ReviewState.APPROVED)
         .order_by("due_date"),
-        "stale": mine.filter(_stale(prefix="")).order_by("next_review_due"),
+        "stale": items.filter(_stale(prefix="")).order_by("next_review_due"),
     }
 
 

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from checklists.evidence.filenames import clean_filename
+from checklists.evidence.scanning import TextScanner
 from checklists.evidence.storage import EvidenceRejected, delete_blob, open_blob, store_upload
 from checklists.models import (
     NEEDS_JUSTIFICATION,
@@ -22,7 +24,21 @@ from checklists.models import (
 )
 from portal.audit import services as audit
 
-ANSWER_FIELDS = ("status", "statement", "justification", "owner", "due_date")
+# What a reviewer approves; owner and due date only organise the work.
+ANSWER_FIELDS = ("status", "statement", "justification")
+ASSIGNMENT_FIELDS = ("owner", "due_date")
+
+
+def refuse_secrets(**fields: str) -> None:
+    """Text typed into the portal is scanned like uploaded files: no live credentials kept."""
+    for label, text in fields.items():
+        scanner = TextScanner()
+        finding = scanner.feed(text or "") or scanner.finish()
+        if finding is not None:
+            raise ValidationError(
+                f"The {label.replace('_', ' ')} looks like it holds {finding.kind} (line "
+                f"{finding.line}); remove it — the portal must never hold live credentials."
+            )
 
 
 def _locked(attestation: Attestation, expected_version: int | None) -> Attestation:
@@ -49,12 +65,20 @@ def _check_answerable(attestation: Attestation) -> None:
         )
 
 
-def _new_version(attestation: Attestation, *, by, changed: list[str]) -> None:
-    """Bump the version, keep a snapshot, and send an approved answer back to review."""
+def _new_version(attestation: Attestation, *, by, changed: list[str]) -> dict:
+    """Bump the version and keep a snapshot. A changed approved answer goes back to the
+    reviewers (or to draft, if it is no longer answered). Returns the review-state change."""
     attestation.version += 1
+    state_change = {}
     if attestation.review_state == ReviewState.APPROVED:
-        attestation.review_state = ReviewState.SUBMITTED
-        attestation.submitted_at = timezone.now()
+        new_state = (
+            ReviewState.DRAFT
+            if attestation.status == AnswerStatus.UNANSWERED
+            else ReviewState.SUBMITTED
+        )
+        state_change = {"review_state": [attestation.review_state, new_state]}
+        attestation.review_state = new_state
+        attestation.submitted_at = timezone.now() if new_state == ReviewState.SUBMITTED else None
         attestation.approved_at = None
         attestation.next_review_due = None
     attestation.save()
@@ -74,6 +98,7 @@ def _new_version(attestation: Attestation, *, by, changed: list[str]) -> None:
         changed_fields=changed,
         saved_by=by,
     )
+    return state_change
 
 
 def attestation_save(
@@ -87,6 +112,8 @@ def attestation_save(
     due_date: date | None = None,
     expected_version: int,
 ) -> Attestation:
+    """Save the answer. Changing status, statement or justification makes a new version (and
+    sends an approved answer back to review); owner and due date alone do not."""
     if status in NEEDS_JUSTIFICATION and not justification.strip():
         raise ValidationError(
             f"Explain why the control is {AnswerStatus(status).label.lower()}: "
@@ -94,6 +121,7 @@ def attestation_save(
         )
     if status in (AnswerStatus.IMPLEMENTED, AnswerStatus.PARTIAL) and not statement.strip():
         raise ValidationError("Describe how the control is met.")
+    refuse_secrets(statement=statement, justification=justification)
     with transaction.atomic():
         attestation = _locked(attestation, expected_version)
         _check_answerable(attestation)
@@ -113,8 +141,18 @@ def attestation_save(
             return attestation
         for name, value in new.items():
             setattr(attestation, name, value)
+        if not set(changes) & set(ANSWER_FIELDS):
+            attestation.save(update_fields=ASSIGNMENT_FIELDS)
+            audit.record(
+                "checklists.attestation.assigned",
+                actor=by,
+                obj=attestation,
+                team=attestation.checklist.team,
+                changes=changes,
+            )
+            return attestation
         attestation.attested_by, attestation.attested_at = by, timezone.now()
-        _new_version(attestation, by=by, changed=list(changes))
+        changes |= _new_version(attestation, by=by, changed=list(changes))
         audit.record(
             "checklists.attestation.changed",
             actor=by,
@@ -163,7 +201,7 @@ def _check_dates(valid_from: date | None, valid_until: date | None) -> None:
 
 def _attach(attestation: Attestation, evidence: Evidence, *, by) -> None:
     EvidenceLink.objects.create(attestation=attestation, evidence=evidence, added_by=by)
-    _new_version(attestation, by=by, changed=["evidence"])
+    state_change = _new_version(attestation, by=by, changed=["evidence"])
     audit.record(
         "checklists.evidence.added",
         actor=by,
@@ -178,6 +216,7 @@ def _attach(attestation: Attestation, evidence: Evidence, *, by) -> None:
             "valid_from": _plain(evidence.valid_from),
             "valid_until": _plain(evidence.valid_until),
             "version": attestation.version,
+            **state_change,
         },
     )
 
@@ -195,8 +234,10 @@ def evidence_add_file(
     """Scan, hash, encrypt and attach the file; a refused or failed upload leaves nothing."""
     _check_dates(valid_from, valid_until)
     _check_answerable(attestation)
+    refuse_secrets(description=description)
     try:
-        blob = store_upload(upload, filename=upload.name)
+        filename = clean_filename(upload.name)
+        blob = store_upload(upload, filename=filename)
     except EvidenceRejected as rejected:
         raise ValidationError(rejected.message) from rejected
     try:
@@ -208,7 +249,7 @@ def evidence_add_file(
                 description=description.strip(),
                 valid_from=valid_from,
                 valid_until=valid_until,
-                original_name=upload.name,
+                original_name=filename,
                 size=blob.size,
                 sha256=blob.sha256,
                 content_type=blob.content_type,
@@ -233,6 +274,7 @@ def evidence_add_link(
     expected_version: int,
 ) -> Evidence:
     _check_dates(valid_from, valid_until)
+    refuse_secrets(link=url, description=description)
     with transaction.atomic():
         attestation = _locked(attestation, expected_version)
         _check_answerable(attestation)
@@ -259,13 +301,17 @@ def evidence_withdraw(
         )
         if updated != 1:
             raise ValidationError("That evidence was already removed.")
-        _new_version(attestation, by=by, changed=["evidence"])
+        state_change = _new_version(attestation, by=by, changed=["evidence"])
         audit.record(
             "checklists.evidence.withdrawn",
             actor=by,
             obj=link.evidence,
             team=attestation.checklist.team,
-            changes={"attestation": attestation.control.ref, "version": attestation.version},
+            changes={
+                "attestation": attestation.control.ref,
+                "version": attestation.version,
+                **state_change,
+            },
         )
     return link
 
@@ -285,24 +331,42 @@ def evidence_open(*, evidence: Evidence, by) -> Iterator[bytes]:
 
 
 def editors_of(attestation: Attestation) -> set[int]:
-    """Everyone who saved a version of the answer or attached or removed its evidence."""
-    editors = set(attestation.versions.values_list("saved_by_id", flat=True))
-    for added, withdrawn, uploaded in attestation.evidence_links.values_list(
-        "added_by_id", "withdrawn_by_id", "evidence__uploaded_by_id"
-    ):
-        editors |= {added, uploaded} | ({withdrawn} if withdrawn else set())
+    """Everyone who wrote the answer or attached or removed its evidence, including in the
+    earlier periods the answer was copied from."""
+    editors: set[int] = set()
+    seen: set[int] = set()
+    current: int | None = attestation.pk
+    while current is not None and current not in seen:
+        seen.add(current)
+        editors |= set(
+            AttestationVersion.objects.filter(attestation_id=current).values_list(
+                "saved_by_id", flat=True
+            )
+        )
+        for added, withdrawn, uploaded in EvidenceLink.objects.filter(
+            attestation_id=current
+        ).values_list("added_by_id", "withdrawn_by_id", "evidence__uploaded_by_id"):
+            editors |= {added, uploaded} | ({withdrawn} if withdrawn else set())
+        current = (
+            Attestation.objects.filter(pk=current).values_list("copied_from_id", flat=True).first()
+        )
     return editors
 
 
 def review_approve(
     *, attestation: Attestation, by, expected_version: int, comment: str = ""
 ) -> ReviewDecision:
+    refuse_secrets(comment=comment)
     with transaction.atomic():
         attestation = _locked(attestation, expected_version)
-        if attestation.review_state not in (ReviewState.SUBMITTED, ReviewState.CHANGES_REQUESTED):
+        if attestation.review_state != ReviewState.SUBMITTED:
             raise ValidationError(
                 f"{attestation.control.ref} is {attestation.get_review_state_display().lower()}; "
                 "only an answer awaiting review can be approved."
+            )
+        if attestation.status == AnswerStatus.UNANSWERED:
+            raise ValidationError(
+                f"{attestation.control.ref} is unanswered; there is nothing to approve."
             )
         if by.pk in editors_of(attestation):
             raise ValidationError(
@@ -344,6 +408,7 @@ def review_request_changes(
 ) -> ReviewDecision:
     if not comment.strip():
         raise ValidationError("Say what needs to change: a comment is required.")
+    refuse_secrets(comment=comment)
     with transaction.atomic():
         attestation = _locked(attestation, expected_version)
         if attestation.review_state not in (ReviewState.SUBMITTED, ReviewState.APPROVED):

@@ -3,7 +3,7 @@
 import re
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from checklists.models import (
@@ -65,11 +65,17 @@ def checklist_create(
             copy_from = team.checklists.filter(period__lt=period).order_by("-period").first()
             if copy_from is None:
                 raise ValidationError(f"{team} has no checklist before {period} to start from.")
-        if Checklist.objects.filter(team=team, period=period).exists():
-            raise ValidationError(f"{team} already has a checklist for {period}.")
-        checklist = Checklist.objects.create(
-            team=team, period=period, asvs_level=asvs_level, created_by=by, copied_from=copy_from
-        )
+        try:
+            with transaction.atomic():  # a savepoint: a second, simultaneous create lands here
+                checklist = Checklist.objects.create(
+                    team=team,
+                    period=period,
+                    asvs_level=asvs_level,
+                    created_by=by,
+                    copied_from=copy_from,
+                )
+        except IntegrityError:
+            raise ValidationError(f"{team} already has a checklist for {period}.") from None
         checklist.providers.set(providers)
         controls = list(applicable_controls(providers=providers, asvs_level=asvs_level))
         attestations = Attestation.objects.bulk_create(
@@ -94,37 +100,56 @@ def checklist_create(
     return checklist
 
 
+def _strictness(attestation: Attestation) -> tuple:
+    """The member of a group that recurs most often carries the answer, so approvals of the
+    group go stale by the strictest provider's interval."""
+    days = attestation.control.recurrence_days
+    return (days is None, days or 0)
+
+
 def _link_equivalents(attestations: list[Attestation]) -> None:
-    """The first control of each equivalence group carries the answer for the others."""
-    primary: dict[int, Attestation] = {}
-    covered = []
+    """One control of each equivalence group carries the answer for the others."""
+    groups: dict[int, list[Attestation]] = {}
     for attestation in attestations:
-        group = attestation.control.equivalence_group_id
-        if group is None:
-            continue
-        if group not in primary:
-            primary[group] = attestation
-        else:
-            attestation.satisfied_through = primary[group]
-            covered.append(attestation)
+        if attestation.control.equivalence_group_id is not None:
+            groups.setdefault(attestation.control.equivalence_group_id, []).append(attestation)
+    covered = []
+    for members in groups.values():
+        primary = min(members, key=_strictness)  # min() keeps catalog order among equals
+        for attestation in members:
+            if attestation is not primary:
+                attestation.satisfied_through = primary
+                covered.append(attestation)
     Attestation.objects.bulk_update(covered, ["satisfied_through"])
 
 
 def _copy_answers(attestations: list[Attestation], source: Checklist, by) -> int:
-    earlier = {
-        attestation.control_id: attestation
-        for attestation in source.attestations.exclude(
-            status=AnswerStatus.UNANSWERED
-        ).prefetch_related("evidence_links")
+    """Bring over the earlier period's answers as drafts, each linked to its predecessor.
+
+    An equivalence group's answer follows the group even when another member carries it now.
+    """
+    earlier = list(
+        source.attestations.filter(satisfied_through__isnull=True)
+        .exclude(status=AnswerStatus.UNANSWERED)
+        .select_related("control")
+        .prefetch_related("evidence_links")
+    )
+    by_control = {old.control_id: old for old in earlier}
+    by_group = {
+        old.control.equivalence_group_id: old for old in earlier if old.control.equivalence_group_id
     }
     versions, links, copied = [], [], []
     for attestation in attestations:
-        old = earlier.get(attestation.control_id)
-        if old is None or attestation.satisfied_through_id:
+        if attestation.satisfied_through_id:
+            continue
+        old = by_control.get(attestation.control_id) or by_group.get(
+            attestation.control.equivalence_group_id
+        )
+        if old is None:
             continue
         attestation.status, attestation.statement = old.status, old.statement
         attestation.justification, attestation.owner_id = old.justification, old.owner_id
-        attestation.version = 1
+        attestation.version, attestation.copied_from = 1, old
         evidence_ids = [
             link.evidence_id for link in old.evidence_links.all() if link.withdrawn_at is None
         ]
@@ -141,14 +166,26 @@ def _copy_answers(attestations: list[Attestation], source: Checklist, by) -> int
                 justification=old.justification,
                 owner_id=old.owner_id,
                 evidence_ids=evidence_ids,
-                changed_fields=[f"copied from {source.period}"],
+                changed_fields=[f"copied from {source.period} ({old.control.ref})"],
                 saved_by=by,
             )
         )
         copied.append(attestation)
     Attestation.objects.bulk_update(
-        copied, ["status", "statement", "justification", "owner", "version"]
+        copied, ["status", "statement", "justification", "owner", "version", "copied_from"]
     )
     AttestationVersion.objects.bulk_create(versions)
     EvidenceLink.objects.bulk_create(links)
+    for attestation, version in zip(copied, versions, strict=True):
+        audit.record(
+            "checklists.attestation.copied",
+            actor=by,
+            obj=attestation,
+            team=source.team,
+            changes={
+                "from": f"{source.period} {attestation.copied_from.control.ref}",
+                "status": attestation.status,
+                "evidence": version.evidence_ids,
+            },
+        )
     return len(copied)

@@ -1,8 +1,11 @@
 """Teams and memberships in the Django admin; every save goes through the services."""
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
 from portal.accounts import services
@@ -133,6 +136,68 @@ class AuditedUserAdmin(UserAdmin):
         action = "accounts.user.changed" if change else "accounts.user.created"
         audit.record(action, actor=request.user, obj=obj, changes={"fields": changed})
 
+    def log_change(self, request, obj, message):
+        # The admin's password form saves without save_model; its change message names it.
+        if "password" in str(message):
+            audit.record("accounts.user.password_changed", actor=request.user, obj=obj)
+        return super().log_change(request, obj, message)
+
+    def delete_model(self, request, obj):
+        audit.record("accounts.user.deleted", actor=request.user, obj=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            audit.record("accounts.user.deleted", actor=request.user, obj=user)
+        super().delete_queryset(request, queryset)
+
+
+class AuditedGroupAdmin(GroupAdmin):
+    """Groups carry the portal roles: what they may do is recorded whenever it changes."""
+
+    def save_related(self, request, form, formsets, change):
+        group = form.instance
+        before = set(group.permissions.values_list("codename", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        after = set(group.permissions.values_list("codename", flat=True))
+        if before != after or not change:
+            audit.record(
+                "accounts.group.changed" if change else "accounts.group.created",
+                actor=request.user,
+                obj=group,
+                changes={"permissions": [sorted(before - after), sorted(after - before)]},
+            )
+
+    def delete_model(self, request, obj):
+        audit.record("accounts.group.deleted", actor=request.user, obj=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for group in queryset:
+            audit.record("accounts.group.deleted", actor=request.user, obj=group)
+        super().delete_queryset(request, queryset)
+
+
+class AuditedAccessAttemptAdmin(AccessAttemptAdmin):
+    """Deleting a locked-out attempt unlocks the account: that is recorded."""
+
+    def delete_model(self, request, obj):
+        _record_unlock(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for attempt in queryset:
+            _record_unlock(request, attempt)
+        super().delete_queryset(request, queryset)
+
+
+def _record_unlock(request, attempt) -> None:
+    audit.record(
+        "accounts.login.unlocked",
+        actor=request.user,
+        changes={"username": attempt.username, "ip_address": attempt.ip_address},
+    )
+
 
 def _access_of(user) -> tuple[set[str], set[str]]:
     if not user.pk:
@@ -145,3 +210,8 @@ def _access_of(user) -> tuple[set[str], set[str]]:
 
 admin.site.unregister(User)
 admin.site.register(User, AuditedUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, AuditedGroupAdmin)
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, AuditedAccessAttemptAdmin)

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from portal.accounts.models import Membership, Role, Team
 from portal.accounts.permissions import (
@@ -84,9 +84,11 @@ def membership_add(*, team: Team, user, role: str, by=None) -> Membership:
     if role not in Role.values:
         raise ValidationError(f"Unknown role {role!r}.")
     with transaction.atomic():
-        if Membership.objects.filter(team=team, user=user).exists():
-            raise ValidationError(f"{user} is already a member of {team}.")
-        membership = Membership.objects.create(team=team, user=user, role=role)
+        try:
+            with transaction.atomic():  # a savepoint: a simultaneous second add lands here
+                membership = Membership.objects.create(team=team, user=user, role=role)
+        except IntegrityError:
+            raise ValidationError(f"{user} is already a member of {team}.") from None
         user.groups.add(_role_group(team, role))
         audit.record(
             "accounts.membership.added",

@@ -3,6 +3,8 @@
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.http import HttpRequest
 from django_guid import get_guid
 
 
@@ -33,3 +35,17 @@ def current() -> RequestContext:
 
 def request_id() -> str:
     return get_guid() or ""
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address. Behind TRUSTED_PROXY_COUNT reverse proxies, the address the
+    outermost trusted proxy saw; a client cannot choose it by sending X-Forwarded-For."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None

@@ -10,7 +10,7 @@ class RequestContextMiddleware:
     def __call__(self, request):
         token = context.set_current(
             context.RequestContext(
-                ip=request.META.get("REMOTE_ADDR") or None,
+                ip=context.client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", "")[:400],
             )
         )

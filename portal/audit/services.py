@@ -53,11 +53,11 @@ def record(
         actor = None
     event = AuditEvent(
         actor=actor,
-        actor_label=(actor_label or (actor.get_username() if actor else ""))[:150],
+        actor_label=redact(actor_label or (actor.get_username() if actor else ""))[:150],
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk)[:64] if obj is not None else "",
-        object_label=str(obj)[:200] if obj is not None else "",
+        object_label=redact(str(obj))[:200] if obj is not None else "",
         team_id=team.pk if team is not None else None,
         changes=redact_changes(chain.normalise_json(changes or {})),
         reason=redact(reason or ""),

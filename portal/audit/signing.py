@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
+PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
 LOCAL_KEY_NAME = "audit-signing-key.pem"
 
 
@@ -72,11 +73,31 @@ def _load(path: str, mtime_ns: int, size: int) -> PrivateKey:
 
 def key_id(key: PrivateKey | None = None) -> str:
     """SHA-256 of the public key (DER SubjectPublicKeyInfo), hex."""
-    public = (key or signing_key()).public_key()
+    return _public_key_id((key or signing_key()).public_key())
+
+
+def _public_key_id(public: PublicKey) -> str:
     der = public.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return hashlib.sha256(der).hexdigest()
+
+
+def trusted_public_keys() -> dict[str, PublicKey]:
+    """The keys whose checkpoints verification accepts, by key id: the current signing key
+    and the retired ones listed in AUDIT_RETIRED_PUBLIC_KEY_FILES (after a key rotation)."""
+    keys = {key_id(): signing_key().public_key()}
+    for path in settings.AUDIT_RETIRED_PUBLIC_KEY_FILES:
+        try:
+            public = serialization.load_pem_public_key(Path(path).read_bytes())
+        except (OSError, ValueError) as exc:
+            raise ImproperlyConfigured(
+                f"retired audit key {path!r} cannot be loaded: {exc}"
+            ) from exc
+        if not isinstance(public, ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey):
+            raise ImproperlyConfigured(f"retired audit key {path!r} must be Ed25519 or ECDSA P-256")
+        keys[_public_key_id(public)] = public
+    return keys
 
 
 def sign(message: bytes, key: PrivateKey | None = None) -> str:
@@ -88,8 +109,8 @@ def sign(message: bytes, key: PrivateKey | None = None) -> str:
     return base64.b64encode(signature).decode("ascii")
 
 
-def signature_valid(message: bytes, signature: str, key: PrivateKey | None = None) -> bool:
-    public = (key or signing_key()).public_key()
+def signature_valid(message: bytes, signature: str, public: PublicKey | None = None) -> bool:
+    public = public or signing_key().public_key()
     try:
         raw = base64.b64decode(signature, validate=True)
         if isinstance(public, ed25519.Ed25519PublicKey):

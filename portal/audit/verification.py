@@ -31,20 +31,19 @@ class _Broken(Exception):
 
 
 def _signed_checkpoints() -> dict[int, str]:
-    """Every checkpoint's (sequence -> hash), after checking its signature with our key."""
-    key = signing.signing_key()
-    our_key_id = signing.key_id(key)
+    """Every checkpoint's (sequence -> hash), after checking its signature with a trusted key."""
+    trusted = signing.trusted_public_keys()
     by_sequence: dict[int, str] = {}
     rows = AuditCheckpoint.objects.order_by("sequence", "id").values_list(
         "id", "sequence", "hash", "created_at", "key_id", "signature"
     )
     for pk, sequence, hash_, created_at, key_id, signature in rows.iterator(chunk_size=2000):
-        if key_id != our_key_id:
+        if key_id not in trusted:
             raise _Broken(sequence, f"checkpoint {pk} is signed by an unknown key {key_id[:16]}")
         message = chain.checkpoint_message(
             sequence=sequence, hash=hash_, created_at=created_at, key_id=key_id
         )
-        if not signing.signature_valid(message, signature, key):
+        if not signing.signature_valid(message, signature, trusted[key_id]):
             raise _Broken(sequence, f"checkpoint {pk} has an invalid signature")
         if by_sequence.get(sequence, hash_) != hash_:
             raise _Broken(sequence, f"checkpoints disagree about sequence {sequence}")

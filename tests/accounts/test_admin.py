@@ -77,3 +77,51 @@ def test_admin_is_for_staff_only(client, lead):
     client.force_login(lead)
     response = client.get(reverse("admin:accounts_team_changelist"))
     assert response.status_code == 302
+
+
+def test_a_group_permission_change_is_recorded(client, admin_user):
+    from django.contrib.auth.models import Permission
+
+    client.force_login(admin_user)
+    auditors = Group.objects.get(name="Auditors")
+    review = Permission.objects.get(codename="review_team")
+    current = list(auditors.permissions.values_list("pk", flat=True))
+    response = client.post(
+        reverse("admin:auth_group_change", args=[auditors.pk]),
+        {"name": "Auditors", "permissions": [*current, review.pk]},
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="accounts.group.changed")
+    assert event.changes == {"permissions": [[], ["review_team"]]}
+
+
+def test_a_password_change_and_a_deletion_are_recorded(client, admin_user, nobody):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[nobody.pk]),
+        {"password1": "a new long passphrase 42", "password2": "a new long passphrase 42"},
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(
+        action="accounts.user.password_changed", object_id=str(nobody.pk)
+    ).exists()
+    client.post(reverse("admin:auth_user_delete", args=[nobody.pk]), {"post": "yes"})
+    deleted = AuditEvent.objects.get(action="accounts.user.deleted")
+    assert deleted.object_label == "nobody" and deleted.actor == admin_user
+
+
+def test_unlocking_in_the_admin_is_recorded(client, admin_user, member):
+    from axes.models import AccessAttempt
+
+    for _ in range(5):
+        client.post(
+            "/accounts/login/",
+            {"username": "member", "password": "wrong"},
+            REMOTE_ADDR="203.0.113.5",
+        )
+    attempt = AccessAttempt.objects.get(username="member")
+    client.force_login(admin_user)
+    client.post(reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"})
+    assert not AccessAttempt.objects.exists()
+    event = AuditEvent.objects.get(action="accounts.login.unlocked")
+    assert event.changes == {"username": "member", "ip_address": "203.0.113.5"}

@@ -130,3 +130,13 @@ def test_it_recreates_a_missing_chain_head_on_an_empty_trail():
     event = audit.record("tests.thing.done")
     assert event.sequence == 1
     assert event.prev_hash == chain.GENESIS_HASH
+
+
+def test_it_takes_the_client_address_from_the_trusted_proxy(settings, rf):
+    from portal.audit.context import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.66, 203.0.113.7")
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.2"  # nobody vouches for X-Forwarded-For
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "203.0.113.7"  # what our one proxy saw; the rest is client-made

@@ -103,3 +103,32 @@ def test_it_leaves_ordinary_text_and_digests_alone():
         + "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
     )
     assert redact(text) == text
+
+
+def test_every_handler_of_djangos_loggers_redacts():
+    for name in ("", "django", "django.request", "django.server", "django.security"):
+        logger = logging.getLogger(name)
+        while logger is not None:
+            for handler in logger.handlers:
+                if type(handler).__module__.startswith("_pytest"):
+                    continue  # pytest's own capture
+                assert any(isinstance(f, RedactingFilter) for f in handler.filters), (name, handler)
+            logger = logger.parent if logger.propagate else None
+
+
+def test_an_object_label_is_stored_masked(db):
+    from portal.audit import services as audit
+    from portal.audit.models import AuditEvent
+
+    class Thing:
+        pk = 1
+
+        class _meta:  # noqa: N801  (stands in for a model's options)
+            label_lower = "tests.thing"
+
+        def __str__(self):
+            return f"callback https://pay.example.com/cb?api_key={CLIENT_TOKEN}"
+
+    event = audit.record("tests.thing.created", obj=Thing())
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert CLIENT_TOKEN not in stored.object_label and MASK in stored.object_label

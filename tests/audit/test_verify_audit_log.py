@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 
 from portal.audit import chain, services
 from portal.audit.models import AuditCheckpoint, AuditEvent
+from portal.audit.verification import verify_chain
 from tests.audit.conftest import record_many, tampering
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +234,30 @@ def test_it_rejects_a_checkpoint_signed_by_another_key(settings, tmp_path):
     settings.AUDIT_SIGNING_KEY_FILE = str(other)  # the portal trusts a different key from now on
     assert "signed by an unknown key" in broken_at()
     assert AuditCheckpoint.objects.count() == 1
+
+
+def test_it_accepts_checkpoints_of_a_retired_key_after_rotation(
+    settings, tmp_path, audit_signing_key_file
+):
+    record_many(2)
+    services.checkpoint_create()
+    old_public = tmp_path / "retired.pub.pem"
+    old_key = serialization.load_pem_private_key(audit_signing_key_file.read_bytes(), password=None)
+    old_public.write_bytes(
+        old_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    new_key = tmp_path / "new.pem"
+    new_key.write_bytes(
+        ed25519.Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    settings.AUDIT_SIGNING_KEY_FILE = str(new_key)
+    settings.AUDIT_RETIRED_PUBLIC_KEY_FILES = [str(old_public)]
+    record_many(1)
+    services.checkpoint_create()
+    assert verify_chain().ok

@@ -208,3 +208,104 @@ def test_bulk_approval_reports_refusals(catalog, team, lead, member, reviewer):
     assert [(a.pk, "another reviewer must approve it" in why) for a, why in refused] == [
         (second.pk, True)
     ]
+
+
+def test_four_eyes_follows_an_answer_into_the_next_period(catalog, team, lead, reviewer):
+    from portal.accounts import services as accounts
+
+    accounts.membership_add(team=team, user=reviewer, role="member")
+    last = make_checklist(team, lead, period="2026-Q3")
+    answer(attestation_of(last, "GOPAY-1.2"), reviewer)
+    current = make_checklist(team, lead, period="2026-Q4", copy_previous=True)
+    copied = attestation_of(current, "GOPAY-1.2")
+    submit(copied, lead)
+    with pytest.raises(ValidationError, match="another reviewer must approve it"):
+        approve(copied, reviewer)
+
+
+def test_an_approved_answer_set_back_to_unanswered_goes_to_draft(item, member, reviewer):
+    answer(item, member)
+    submit(item, member)
+    approve(item, reviewer)
+    answer(item, member, status=AnswerStatus.UNANSWERED, statement="")
+    item.refresh_from_db()
+    assert item.review_state == ReviewState.DRAFT
+    event = AuditEvent.objects.filter(action="checklists.attestation.changed").latest("sequence")
+    assert event.changes["review_state"] == ["approved", "draft"]
+
+
+def test_a_changed_approved_answer_goes_back_to_the_queue(item, member, reviewer):
+    answer(item, member)
+    submit(item, member)
+    approve(item, reviewer)
+    answer(item, member, statement="Now also covered by a CI check.")
+    item.refresh_from_db()
+    assert item.review_state == ReviewState.SUBMITTED
+
+
+def test_only_a_submitted_answer_can_be_approved(item, member, reviewer):
+    answer(item, member)
+    submit(item, member)
+    item.refresh_from_db()
+    services.review_request_changes(
+        attestation=item, by=reviewer, comment="Attach proof.", expected_version=item.version
+    )
+    with pytest.raises(ValidationError, match="only an answer awaiting review can be approved"):
+        approve(item, reviewer)
+
+
+def test_assigning_an_owner_keeps_the_approval(item, member, lead, reviewer):
+    answer(item, member)
+    submit(item, member)
+    approve(item, reviewer)
+    item.refresh_from_db()
+    services.attestation_save(
+        attestation=item,
+        by=lead,
+        status=item.status,
+        statement=item.statement,
+        owner=member,
+        due_date=timezone.localdate(),
+        expected_version=item.version,
+    )
+    item.refresh_from_db()
+    assert item.review_state == ReviewState.APPROVED and item.owner == member
+    assert lead.pk not in services.editors_of(item)
+    assert AuditEvent.objects.filter(action="checklists.attestation.assigned", actor=lead).exists()
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("statement", "We call the API with sk_live_4eC39HqLyjWDarjtT1zdp7dc in staging."),
+        ("justification", "Old key AKIAZ7QH4XKJ2M5TRW3N is disabled."),
+    ],
+)
+def test_typed_secrets_are_refused(item, member, field, value):
+    kwargs = {"statement": "Done.", "justification": "", field: value}
+    with pytest.raises(ValidationError, match=f"The {field} looks like it holds"):
+        services.attestation_save(
+            attestation=item,
+            by=member,
+            status=AnswerStatus.PARTIAL if field == "justification" else AnswerStatus.IMPLEMENTED,
+            expected_version=0,
+            **kwargs,
+        )
+    assert not AuditEvent.objects.filter(action="checklists.attestation.changed").exists()
+
+
+def test_a_link_with_a_key_in_it_is_refused(item, member):
+    with pytest.raises(ValidationError, match="The link looks like it holds"):
+        services.evidence_add_link(
+            attestation=item,
+            url="https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+            description="Alerts channel",
+            by=member,
+            expected_version=0,
+        )
+    assert not item.evidence.exists()
+
+
+def test_the_stored_name_is_the_cleaned_one(item, member):
+    evidence = upload(item, member, name="  re\u0301sume\u0301.txt ")
+    assert evidence.original_name == "r\u00e9sum\u00e9.txt"

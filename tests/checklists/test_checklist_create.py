@@ -77,10 +77,51 @@ def test_a_new_period_starts_from_the_previous_one(catalog, team, lead, member, 
     assert copied.review_state == ReviewState.DRAFT
     # The same evidence row, linked again, not a second upload.
     assert list(copied.evidence.all()) == [evidence]
-    assert copied.versions.get().changed_fields == ["copied from 2026-Q3"]
+    assert copied.versions.get().changed_fields == ["copied from 2026-Q3 (GOPAY-1.2)"]
+    assert copied.copied_from == done
     assert attestation_of(checklist, "GOPAY-1.3").status == AnswerStatus.UNANSWERED
 
 
 def test_previous_period_wraps_the_year():
     assert previous_period("2027-Q1") == "2026-Q4"
     assert previous_period("2026-Q3") == "2026-Q2"
+
+
+def test_a_copied_answer_follows_its_equivalence_group(catalog, team, lead, member):
+    group = Control.objects.get(ref="WECHAT-BP.1").equivalence_group
+    last = make_checklist(team, lead, period="2026-Q3", providers=("wechat",))
+    earlier = last.attestations.get(
+        control__equivalence_group=group, satisfied_through__isnull=True
+    )
+    answer(earlier, member, statement="No key in any repository.")
+    checklist = make_checklist(
+        team, lead, period="2026-Q4", providers=("gopay", "wechat"), copy_previous=True
+    )
+    primary = checklist.attestations.get(
+        control__equivalence_group=group, satisfied_through__isnull=True
+    )
+    assert primary.control != earlier.control  # GoPay's control carries the group now
+    assert primary.statement == "No key in any repository."
+    assert AuditEvent.objects.filter(
+        action="checklists.attestation.copied", object_id=str(primary.pk)
+    ).exists()
+
+
+def test_the_strictest_member_carries_a_group(catalog, team, lead):
+    checklist = make_checklist(team, lead, providers=("codepay", "ucanpay"))
+    for group_attestations in _by_group(checklist).values():
+        primary = next(a for a in group_attestations if a.satisfied_through_id is None)
+        intervals = [
+            a.control.recurrence_days for a in group_attestations if a.control.recurrence_days
+        ]
+        if intervals:
+            assert primary.control.recurrence_days == min(intervals)
+
+
+def _by_group(checklist):
+    groups = {}
+    for attestation in checklist.attestations.select_related("control").filter(
+        control__equivalence_group__isnull=False
+    ):
+        groups.setdefault(attestation.control.equivalence_group_id, []).append(attestation)
+    return groups

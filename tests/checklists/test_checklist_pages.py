@@ -101,3 +101,29 @@ def test_a_team_starts_a_checklist_from_the_page(client, catalog, team, member):
         follow=True,
     )
     assert "Kopi Kita has no checklist before 2026-Q4 to start from." in refused.content.decode()
+
+
+def test_the_todo_page_covers_the_latest_checklist_only(catalog, team, lead, member):
+    from checklists.selectors.assessments import todo_for
+
+    old = make_checklist(team, lead, period="2026-Q3", providers=("mixpay",))
+    new = make_checklist(team, lead, period="2026-Q4", providers=("mixpay",))
+    Attestation.objects.filter(checklist__in=[old, new], control__ref="MIXPAY-2").update(
+        owner=member
+    )
+    assert [a.checklist for a in todo_for(member)["unanswered"]] == [new]
+
+
+def test_changes_requested_show_to_who_answered_or_owns(catalog, team, lead, member, reviewer):
+    from checklists.selectors.assessments import todo_for
+    from checklists.services import attestations as services
+
+    checklist = make_checklist(team, lead, providers=("mixpay",))
+    item = answer(attestation_of(checklist, "MIXPAY-2"), member)
+    submit(item, member)
+    item.refresh_from_db()
+    services.review_request_changes(
+        attestation=item, by=reviewer, comment="More.", expected_version=item.version
+    )
+    assert list(todo_for(member)["changes_requested"]) == [item]
+    assert list(todo_for(lead)["changes_requested"]) == []
