@@ -373,32 +373,10 @@ def review_approve(
                 f"You edited {attestation.control.ref} or its evidence, "
                 "so another reviewer must approve it."
             )
-        now = timezone.now()
         recurrence = attestation.control.recurrence_days
-        attestation.review_state = ReviewState.APPROVED
-        attestation.approved_at = now
-        attestation.next_review_due = (
-            timezone.localdate(now) + timedelta(days=recurrence) if recurrence else None
-        )
-        attestation.save(update_fields=("review_state", "approved_at", "next_review_due"))
-        decision = ReviewDecision.objects.create(
-            attestation=attestation,
-            version=attestation.version,
-            decision=Decision.APPROVED,
-            comment=comment.strip(),
-            reviewer=by,
-            decided_at=now,
-        )
-        audit.record(
-            "checklists.attestation.approved",
-            actor=by,
-            obj=attestation,
-            team=attestation.checklist.team,
-            changes={
-                "version": attestation.version,
-                "next_review_due": _plain(attestation.next_review_due),
-            },
-            reason=comment.strip(),
+        due = timezone.localdate() + timedelta(days=recurrence) if recurrence else None
+        decision = _decide(
+            attestation, by=by, decision=Decision.APPROVED, comment=comment, next_review_due=due
         )
     return decision
 
@@ -416,26 +394,41 @@ def review_request_changes(
                 f"{attestation.control.ref} is {attestation.get_review_state_display().lower()}; "
                 "changes can be requested on an answer awaiting review or approved."
             )
-        attestation.review_state = ReviewState.CHANGES_REQUESTED
-        attestation.approved_at = None
-        attestation.next_review_due = None
-        attestation.save(update_fields=("review_state", "approved_at", "next_review_due"))
-        decision = ReviewDecision.objects.create(
-            attestation=attestation,
-            version=attestation.version,
-            decision=Decision.CHANGES_REQUESTED,
-            comment=comment.strip(),
-            reviewer=by,
-        )
-        audit.record(
-            "checklists.attestation.changes_requested",
-            actor=by,
-            obj=attestation,
-            team=attestation.checklist.team,
-            changes={"version": attestation.version},
-            reason=comment.strip(),
-        )
+        decision = _decide(attestation, by=by, decision=Decision.CHANGES_REQUESTED, comment=comment)
     return decision
+
+
+def _decide(
+    attestation: Attestation,
+    *,
+    by,
+    decision: str,
+    comment: str,
+    next_review_due: date | None = None,
+) -> ReviewDecision:
+    """Record a reviewer's decision on the locked attestation's current version."""
+    approved = decision == Decision.APPROVED
+    now = timezone.now()
+    attestation.review_state = ReviewState.APPROVED if approved else ReviewState.CHANGES_REQUESTED
+    attestation.approved_at = now if approved else None
+    attestation.next_review_due = next_review_due
+    attestation.save(update_fields=("review_state", "approved_at", "next_review_due"))
+    audit.record(
+        f"checklists.attestation.{'approved' if approved else 'changes_requested'}",
+        actor=by,
+        obj=attestation,
+        team=attestation.checklist.team,
+        changes={"version": attestation.version, "next_review_due": _plain(next_review_due)},
+        reason=comment.strip(),
+    )
+    return ReviewDecision.objects.create(
+        attestation=attestation,
+        version=attestation.version,
+        decision=decision,
+        comment=comment.strip(),
+        reviewer=by,
+        decided_at=now,
+    )
 
 
 def review_bulk_approve(
