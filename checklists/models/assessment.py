@@ -184,6 +184,7 @@ class Evidence(models.Model):
 
     class Meta:
         ordering = ("-uploaded_at",)
+        verbose_name_plural = "evidence"
         constraints = [
             models.CheckConstraint(
                 condition=(models.Q(kind="file") & ~models.Q(blob_name="") & ~models.Q(sha256=""))

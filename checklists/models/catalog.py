@@ -65,6 +65,7 @@ class OwaspReference(models.Model):
 
     class Meta:
         ordering = ("standard", "position")
+        verbose_name = "OWASP reference"
 
     def __str__(self) -> str:
         return self.code
