@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from checklists.models import NEEDS_JUSTIFICATION, AnswerStatus
 from checklists.models.catalog import Category, OwaspStandard, Provider, Severity, Source
+from portal.widgets import DateInput
 
 
 def _blank(choices, label="Any"):
@@ -86,7 +87,7 @@ class AttestationForm(forms.Form):
         help_text="Required when the control is partial, not implemented or not applicable.",
     )
     owner = forms.ModelChoiceField(queryset=None, required=False)
-    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(required=False, widget=DateInput())
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, team, **kwargs):
@@ -113,8 +114,8 @@ class VersionForm(forms.Form):
 
 class _EvidenceFields(VersionForm):
     description = forms.CharField(max_length=500, help_text="What this shows, in a sentence.")
-    valid_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    valid_until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(required=False, widget=DateInput())
+    valid_until = forms.DateField(required=False, widget=DateInput())
 
     def clean(self):
         cleaned = super().clean()

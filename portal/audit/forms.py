@@ -1,6 +1,7 @@
 from django import forms
 
 from portal.accounts.models import Team
+from portal.widgets import DateInput
 
 
 class EventFilterForm(forms.Form):
@@ -17,12 +18,8 @@ class EventFilterForm(forms.Form):
         required=False, max_length=100, help_text='"app_label.model", e.g. "accounts.team".'
     )
     object_id = forms.CharField(required=False, max_length=64)
-    date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(required=False, label="From", widget=DateInput())
+    date_to = forms.DateField(required=False, label="To", widget=DateInput())
     FILTERS = ("actor", "action", "team", "object_type", "object_id", "date_from", "date_to")
 
     def __init__(self, *args, teams, **kwargs):

@@ -127,3 +127,22 @@ def test_changes_requested_show_to_who_answered_or_owns(catalog, team, lead, mem
     )
     assert list(todo_for(member)["changes_requested"]) == [item]
     assert list(todo_for(lead)["changes_requested"]) == []
+
+
+def test_resubmitting_the_answer_form_keeps_its_due_date(client, checklist, member):
+    import re
+    from datetime import date
+
+    item = attestation_of(checklist, "MIXPAY-1.3")
+    answer(item, member, due_date=date(2026, 12, 2))
+    client.force_login(member)
+    page = client.get(item.get_absolute_url()).content.decode()
+    shown = re.search(r'<input type="date" name="due_date" value="([^"]*)"', page).group(1)
+    assert shown == "2026-12-02"  # what a browser's date picker can display and send back
+    item.refresh_from_db()
+    client.post(
+        reverse("checklists:attestation_save", args=["kopi-kita", checklist.period, "MIXPAY-1.3"]),
+        {"status": "implemented", "statement": "Reworded.", "due_date": shown, "expected_version": item.version},
+    )
+    item.refresh_from_db()
+    assert item.due_date == date(2026, 12, 2) and item.statement == "Reworded."
