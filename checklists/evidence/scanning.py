@@ -3,8 +3,9 @@
 Two sets of detectors run over each block of complete lines:
 
 - ours (first, so their wording is stable): private keys, AWS keys, Stripe live keys, GitHub
-  and Slack tokens, JWTs, WeChat AppSecret/App Key and GoPay token assignments, passwords in
-  URLs, and generic api_key/secret/password/token assignments whose value is not a placeholder;
+  and Slack tokens, JWTs, WeChat AppSecret/App Key and GoPay token assignments, bearer tokens,
+  credentials laid out as table or CSV rows, passwords in URLs, and generic
+  api_key/secret/password/token assignments whose value is not a placeholder;
 - detect-secrets' regex plugins for other providers' key formats. Its high-entropy, keyword,
   public-IP and basic-auth plugins are left out: hashes, IP addresses and placeholder
   passwords are normal in evidence, and our own assignment and URL rules filter placeholders.
@@ -81,6 +82,8 @@ def _is_real_value(value: str, *, quoted: bool) -> bool:
         return False
     if lowered in {"true", "false", "null", "none", "required", "optional", "undefined"}:
         return False
+    if re.fullmatch(r"[a-z0-9_.-]+(?:/[a-z0-9_.-]+)+", value):
+        return False  # a lower-case path names where a secret is kept, e.g. a vault path
     if quoted:
         return True
     # Unquoted: words without digits read as prose ("Password: required"), and dotted names or
@@ -140,6 +143,21 @@ _RULES = (
     _Rule(
         "a GoPay token",
         rf"(?:client|user|gopay)_token{_ASSIGN}(?P<quote>[\"']?)(?P<value>[a-z0-9._~+/=-]{{20,}})",
+        lowered=True,
+        value=True,
+    ),
+    _Rule(
+        "a bearer token",
+        r"\bbearer[ \t]+(?P<value>[a-z0-9._~+/-]{20,}=*)",
+        lowered=True,
+        value=True,
+    ),
+    _Rule(
+        # A credential laid out as a table, CSV or list row: its name, then its value.
+        "a credential in a table or list",
+        r"(?:app_?secret|app_?key|client_?secret|client_?token|user_?token|api_?key|"
+        r"secret_?key|access_?token|gopay_?token)[\"'`]?[ \t]*[,|;\t ][ \t,|;\"'`]*"
+        r"(?P<value>[a-z0-9._~+/=-]{16,})",
         lowered=True,
         value=True,
     ),

@@ -53,6 +53,11 @@ SENDGRID = "SG." + "Qm2Xr8TzLp4NvB6yW1cD3e" + "." + "F5gH7jK9mN1pQ3rS5tV7wX9zA2b
         ("secret=Zx81kQp0", "an API key, secret or password assignment"),
         ("DB_PASSWORD=P@ss(w0rd)!", "an API key, secret or password assignment"),
         (f"mail relay {SENDGRID}", "a SendGrid API Key"),
+        ("curl -H 'Authorization: Bearer Qm2Xr8TzLp4NvB6yW1cD3eF5'", "a bearer token"),
+        (f"wechat,AppSecret,{WECHAT}", "a credential in a table or list"),
+        (f"| AppSecret | {WECHAT} |", "a credential in a table or list"),
+        (f"appsecret {WECHAT}", "a credential in a table or list"),
+        (f"gopay,client_token,{GOPAY}", "a credential in a table or list"),
     ],
 )
 def test_it_refuses_a_file_holding_a_secret(evidence_root, line, kind):
@@ -109,6 +114,10 @@ def test_it_finds_a_secret_inside_a_very_long_line(evidence_root):
         "GET /pay from 203.0.113.9 status=200 trace=4bf92f3577b34da6a3ce929d0e0e4736",
         "ssl_certificate_key /etc/nginx/tls/pay.key;",
         "Keys are rotated every 90 days; the secret is held in the vault.",
+        "gopay,client_token,secret/prod/miniapp/client-token,payments-team,2026-10-01",
+        "| AppSecret | vault kv/wechat/app-secret | rotated 2026-09-30 |",
+        "wechat,app_key,WECHAT_APP_KEY,env var on the payments service",
+        "Authorization: Bearer <token from the vault>",
     ],
 )
 def test_it_accepts_placeholders_and_ordinary_evidence(evidence_root, line):
