@@ -6,6 +6,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -141,12 +142,33 @@ def todo_for(user) -> dict[str, QuerySet[Attestation]]:
             Q(owner=user) | Q(attested_by=user), review_state=ReviewState.CHANGES_REQUESTED
         ).order_by("pk"),
         "due_soon": items.filter(
-            due_date__lte=today + timedelta(days=DUE_SOON_DAYS), due_date__isnull=False
+            owner=user, due_date__lte=today + timedelta(days=DUE_SOON_DAYS), due_date__isnull=False
         )
-        .exclude(review_state=ReviewState.APPROVED)
+        .exclude(review_state__in=(ReviewState.APPROVED, ReviewState.SUBMITTED))
         .order_by("due_date"),
-        "stale": items.filter(_stale(prefix="")).order_by("next_review_due"),
+        "stale": _stale_approvals(user),
     }
+
+
+def _stale_approvals(user) -> QuerySet[Attestation]:
+    """Approvals whose recurrence has passed, in any period, unless the team has approved the
+    same control again since."""
+    approved_again = Attestation.objects.filter(
+        checklist__team=OuterRef("checklist__team"),
+        control=OuterRef("control"),
+        review_state=ReviewState.APPROVED,
+        approved_at__gt=OuterRef("approved_at"),
+    )
+    return (
+        Attestation.objects.filter(
+            _stale(prefix=""),
+            checklist__team__in=teams_for(user, "attest_team"),
+            satisfied_through__isnull=True,
+        )
+        .exclude(Exists(approved_again))
+        .select_related("checklist__team", "control__source__provider", "owner")
+        .order_by("next_review_due")
+    )
 
 
 def review_queue(

@@ -142,7 +142,39 @@ def test_resubmitting_the_answer_form_keeps_its_due_date(client, checklist, memb
     item.refresh_from_db()
     client.post(
         reverse("checklists:attestation_save", args=["kopi-kita", checklist.period, "MIXPAY-1.3"]),
-        {"status": "implemented", "statement": "Reworded.", "due_date": shown, "expected_version": item.version},
+        {
+            "status": "implemented",
+            "statement": "Reworded.",
+            "due_date": shown,
+            "expected_version": item.version,
+        },
     )
     item.refresh_from_db()
     assert item.due_date == date(2026, 12, 2) and item.statement == "Reworded."
+
+
+def test_a_stale_approval_of_last_quarter_shows_until_approved_again(
+    catalog, team, lead, member, reviewer
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from checklists.selectors.assessments import todo_for
+    from tests.checklists.assessment_helpers import approve
+
+    last = make_checklist(team, lead, period="2026-Q3", providers=("mixpay",))
+    old = answer(attestation_of(last, "MIXPAY-2"), member)
+    submit(old, member)
+    approve(old, reviewer)
+    Attestation.objects.filter(pk=old.pk).update(
+        next_review_due=timezone.localdate() - timedelta(days=3)
+    )
+    current = make_checklist(
+        team, lead, period="2026-Q4", providers=("mixpay",), copy_previous=True
+    )
+    assert [a.pk for a in todo_for(member)["stale"]] == [old.pk]
+    renewed = attestation_of(current, "MIXPAY-2")
+    submit(renewed, member)
+    approve(renewed, reviewer)
+    assert list(todo_for(member)["stale"]) == []
