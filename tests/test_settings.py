@@ -1,3 +1,4 @@
+import base64
 import os
 import secrets
 import subprocess
@@ -17,7 +18,14 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     base = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "PORTAL_DATA_DIR",
+        }
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -68,18 +76,41 @@ def test_it_refuses_a_malformed_debug_flag():
     assert "DEBUG='yes please' is not a boolean" in result.stderr
 
 
-def test_it_passes_the_deploy_check_in_production_settings():
-    result = _manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="portal.example.com",
+def _production_env(tmp_path, **overrides) -> dict[str, str]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    signing_key = tmp_path / "audit-signing.pem"
+    signing_key.write_bytes(
+        ed25519.Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
     )
+    env = {
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "portal.example.com",
+        "EVIDENCE_KEYS": "k1:" + base64.b64encode(os.urandom(32)).decode(),
+        "AUDIT_SIGNING_KEY_FILE": str(signing_key),
+        "PORTAL_DATA_DIR": str(tmp_path / "data"),
+    }
+    return {**env, **overrides}
+
+
+def test_it_passes_the_deploy_check_in_production_settings(tmp_path):
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **_production_env(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deploy_check_names_missing_production_keys(tmp_path):
+    env = _production_env(tmp_path, EVIDENCE_KEYS="", AUDIT_SIGNING_KEY_FILE="")
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode != 0
+    assert "portal.E001" in result.stderr and "EVIDENCE_KEYS" in result.stderr
+    assert "portal.E002" in result.stderr and "AUDIT_SIGNING_KEY_FILE" in result.stderr
 
 
 def test_it_runs_ci_on_postgresql():
