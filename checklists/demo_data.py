@@ -187,12 +187,12 @@ def seed_team_checklists(team: Team, reviewer, index: int) -> None:
     )
     answers.attestation_submit(attestation=partial, by=lead, expected_version=partial.version)
     # Sent back by the reviewer.
-    sent_back = _answer(fresh[2], dev, AnswerStatus.IMPLEMENTED, "We rotate it.")
+    sent_back = _answer(fresh[2], dev, AnswerStatus.IMPLEMENTED, "We do this.")
     answers.attestation_submit(attestation=sent_back, by=dev, expected_version=sent_back.version)
     answers.review_request_changes(
         attestation=sent_back,
         by=reviewer,
-        comment="Say how often, and attach the last rotation record.",
+        comment="Say where and how this is enforced, and attach the record that shows it.",
         expected_version=sent_back.version,
     )
     # Approved this quarter.
@@ -202,7 +202,13 @@ def seed_team_checklists(team: Team, reviewer, index: int) -> None:
     answers.attestation_submit(attestation=done, by=dev, expected_version=done.version)
     answers.review_approve(attestation=done, by=reviewer, expected_version=done.version)
     # Not applicable and not implemented, still drafts.
-    _answer(fresh[4], lead, AnswerStatus.NOT_APPLICABLE, "", "The miniapp has no games.")
+    _answer(
+        fresh[4],
+        lead,
+        AnswerStatus.NOT_APPLICABLE,
+        "",
+        "The integration does not use this feature.",
+    )
     _answer(
         fresh[5], dev, AnswerStatus.NOT_IMPLEMENTED, "", "Planned for next quarter; ticket SEC-142."
     )

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from checklists.models import NEEDS_JUSTIFICATION, AnswerStatus
 from checklists.models.catalog import Category, OwaspStandard, Provider, Severity, Source
+from checklists.services.checklists import next_period
 from portal.widgets import DateInput
 
 
@@ -67,9 +68,12 @@ class ChecklistCreateForm(forms.Form):
         help_text="Earlier answers come over as drafts and their evidence stays linked.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, taken_periods: set[str] = frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["period"].initial = current_quarter()
+        period = current_quarter()
+        while period in taken_periods:
+            period = next_period(period)
+        self.fields["period"].initial = period
 
 
 class AttestationForm(forms.Form):

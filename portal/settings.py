@@ -33,7 +33,6 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "csp",
-    "django_htmx",
     "django_guid",
     "django_celery_beat",
     "portal",
@@ -53,7 +52,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     "portal.audit.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -50,7 +50,7 @@ def audit_signing_key_file(tmp_path_factory) -> Path:
 
 @pytest.fixture(autouse=True)
 def _audit_signing_key(settings, audit_signing_key_file):
-    """Tests run with DEBUG off, so the audit signing key comes from a file, as in production."""
+    """Django runs tests with settings.DEBUG off, where the signing key must come from a file."""
     settings.AUDIT_SIGNING_KEY_FILE = str(audit_signing_key_file)
 
 

@@ -60,7 +60,11 @@ def checklist_attestations(checklist: Checklist) -> QuerySet[Attestation]:
     return with_effective_state(
         checklist.attestations.select_related(
             "control__source__provider", "satisfied_through__control", "owner"
-        ).order_by("control__source__provider__name", "control__source__slug", "control__position")
+        ).order_by(
+            F("control__source__provider__name").asc(nulls_last=True),
+            "control__source__slug",
+            "control__position",
+        )
     )
 
 
@@ -180,9 +184,17 @@ def review_queue(
     older_than_days: int | None = None,
 ) -> QuerySet[Attestation]:
     """Submitted answers on teams the user reviews, oldest first."""
-    queue = Attestation.objects.filter(
-        review_state=ReviewState.SUBMITTED, checklist__team__in=teams_for(user, "review_team")
-    ).select_related("checklist__team", "control__source__provider")
+    queue = (
+        Attestation.objects.filter(
+            review_state=ReviewState.SUBMITTED, checklist__team__in=teams_for(user, "review_team")
+        )
+        .select_related("checklist__team", "control__source__provider")
+        .annotate(
+            evidence_count=Count(
+                "evidence_links", filter=Q(evidence_links__withdrawn_at__isnull=True)
+            )
+        )
+    )
     if team:
         queue = queue.filter(checklist__team=team)
     if provider:

@@ -4,7 +4,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from checklists.models import (
     AnswerStatus,
@@ -28,6 +28,12 @@ def previous_period(period: str) -> str:
     return f"{year - 1}-Q4" if quarter == 1 else f"{year}-Q{quarter - 1}"
 
 
+def next_period(period: str) -> str:
+    match = PERIOD_RE.match(period)
+    year, quarter = int(match["year"]), int(match["quarter"])
+    return f"{year + 1}-Q1" if quarter == 4 else f"{year}-Q{quarter + 1}"
+
+
 def applicable_controls(*, providers: list[Provider], asvs_level: int):
     condition = Q(source__provider__in=providers)
     if asvs_level:
@@ -35,7 +41,7 @@ def applicable_controls(*, providers: list[Provider], asvs_level: int):
     return (
         Control.objects.filter(condition, retired=False)
         .distinct()
-        .order_by("source__provider__name", "source__slug", "position")
+        .order_by(F("source__provider__name").asc(nulls_last=True), "source__slug", "position")
     )
 
 

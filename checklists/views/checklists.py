@@ -28,7 +28,7 @@ from portal.accounts.permissions import get_team_or_404, has_team_perm
 @require_GET
 def checklist_list(request: HttpRequest, slug: str) -> HttpResponse:
     team = get_team_or_404(request.user, slug)
-    checklists = team.checklists.prefetch_related("providers").order_by("-period")
+    checklists = list(team.checklists.prefetch_related("providers").order_by("-period"))
     can_attest = has_team_perm(request.user, "attest_team", team)
     return render(
         request,
@@ -36,7 +36,9 @@ def checklist_list(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "team": team,
             "checklists": checklists,
-            "form": ChecklistCreateForm() if can_attest else None,
+            "form": ChecklistCreateForm(taken_periods={c.period for c in checklists})
+            if can_attest
+            else None,
         },
     )
 

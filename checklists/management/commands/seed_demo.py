@@ -11,6 +11,7 @@ from checklists.services.catalog import catalog_load
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, Team
 from portal.accounts.permissions import AUDITORS_GROUP, REVIEWERS_GROUP
+from portal.audit.services import checkpoint_create
 
 TEAM_NAMES = [
     "Kopi Kita Miniapp",
@@ -53,6 +54,7 @@ class Command(BaseCommand):
                     demo_data.seed_team_checklists(team, reviewer, index)
                 else:
                     demo_data.seed_scale_checklist(team, index)
+            checkpoint_create()  # so `verify_audit_log` has a signed head to check against
         if logins:
             self.stdout.write(
                 "Demo logins (shown once; run seed_demo --reset-passwords for new ones):"

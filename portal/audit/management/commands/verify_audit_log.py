@@ -28,5 +28,6 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             f"Audit log intact: {result.count} events, head {result.head_sequence} "
-            f"{result.head_hash}, {result.checkpoints} signed checkpoints."
+            f"{result.head_hash}, {result.checkpoints} signed "
+            f"checkpoint{'' if result.checkpoints == 1 else 's'}."
         )
