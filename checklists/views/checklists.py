@@ -16,7 +16,7 @@ from checklists.forms import (
     ReviewForm,
     VersionForm,
 )
-from checklists.models import Checklist, Evidence, EvidenceLink
+from checklists.models import Attestation, Checklist, Evidence, EvidenceLink
 from checklists.selectors import assessments as selectors
 from checklists.services import attestations as services
 from checklists.services.checklists import checklist_create
@@ -82,13 +82,30 @@ def checklist_detail(request: HttpRequest, slug: str, period: str) -> HttpRespon
 @login_required
 @require_GET
 def attestation_detail(request: HttpRequest, slug: str, period: str, ref: str) -> HttpResponse:
-    attestation = attestation_or_404(request, slug, period, ref, "view_team")
+    return _attestation_page(request, attestation_or_404(request, slug, period, ref, "view_team"))
+
+
+def _attestation_page(
+    request: HttpRequest, attestation: Attestation, *, answer_form=None, status: int = 200
+) -> HttpResponse:
     team = attestation.checklist.team
     can_attest = (
         has_team_perm(request.user, "attest_team", team) and not attestation.satisfied_through_id
     )
     can_review = has_team_perm(request.user, "review_team", team)
     version = {"expected_version": attestation.version}
+    if can_attest and answer_form is None:
+        answer_form = AttestationForm(
+            team=team,
+            initial={
+                "status": attestation.status,
+                "statement": attestation.statement,
+                "justification": attestation.justification,
+                "owner": attestation.owner_id,
+                "due_date": attestation.due_date,
+                **version,
+            },
+        )
     return render(
         request,
         "checklists/attestation_detail.html",
@@ -98,24 +115,13 @@ def attestation_detail(request: HttpRequest, slug: str, period: str, ref: str) -
             "control": attestation.control,
             "can_attest": can_attest,
             "can_review": can_review,
-            "answer_form": AttestationForm(
-                team=team,
-                initial={
-                    "status": attestation.status,
-                    "statement": attestation.statement,
-                    "justification": attestation.justification,
-                    "owner": attestation.owner_id,
-                    "due_date": attestation.due_date,
-                    **version,
-                },
-            )
-            if can_attest
-            else None,
+            "answer_form": answer_form if can_attest else None,
             "upload_form": EvidenceUploadForm(initial=version) if can_attest else None,
             "link_form": EvidenceLinkForm(initial=version) if can_attest else None,
             "review_form": ReviewForm(initial=version) if can_review else None,
             "i_edited": can_review and request.user.pk in services.editors_of(attestation),
         },
+        status=status,
     )
 
 
@@ -123,12 +129,15 @@ def attestation_detail(request: HttpRequest, slug: str, period: str, ref: str) -
 @require_POST
 def attestation_save(request: HttpRequest, slug: str, period: str, ref: str) -> HttpResponse:
     attestation = attestation_or_404(request, slug, period, ref, "attest_team")
-    apply_form(
+    form = AttestationForm(request.POST, team=attestation.checklist.team)
+    saved = apply_form(
         request,
-        AttestationForm(request.POST, team=attestation.checklist.team),
+        form,
         partial(services.attestation_save, attestation=attestation, by=request.user),
         lambda _: "Answer saved.",
     )
+    if saved is None:  # show the page again with what was typed, not the saved answer
+        return _attestation_page(request, attestation, answer_form=form, status=400)
     return back_to(attestation)
 
 

@@ -177,3 +177,15 @@ def test_an_answer_needs_its_justification(client, item, member):
     )
     assert "A justification is required for this status." in response.content.decode()
     assert Attestation.objects.get(pk=item.pk).version == 0
+
+
+def test_a_refused_answer_keeps_what_was_typed(client, item, member):
+    client.force_login(member)
+    response = client.post(
+        _url("attestation_save", item),
+        {"status": "partial", "statement": "Half of the services are done.", "expected_version": 0},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Half of the services are done." in page
+    assert "A justification is required for this status." in page
