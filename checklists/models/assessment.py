@@ -203,6 +203,13 @@ class Evidence(models.Model):
         return self.original_name or self.url
 
     @property
+    def was_scanned(self) -> bool:
+        """Text files were scanned for secrets on upload; PDFs and images cannot be."""
+        return self.kind == EvidenceKind.FILE and not self.content_type.startswith(
+            ("application/pdf", "image/")
+        )
+
+    @property
     def is_expired(self) -> bool:
         return self.valid_until is not None and self.valid_until < timezone.localdate()
 

@@ -205,10 +205,10 @@ def _attach(attestation: Attestation, evidence: Evidence, *, by) -> None:
     audit.record(
         "checklists.evidence.added",
         actor=by,
-        obj=evidence,
+        obj=attestation,  # so the answer's own history lists its evidence
         team=attestation.checklist.team,
         changes={
-            "attestation": attestation.control.ref,
+            "evidence": evidence.pk,
             "kind": evidence.kind,
             "name": evidence.original_name or evidence.url,
             "sha256": evidence.sha256,
@@ -305,10 +305,11 @@ def evidence_withdraw(
         audit.record(
             "checklists.evidence.withdrawn",
             actor=by,
-            obj=link.evidence,
+            obj=attestation,
             team=attestation.checklist.team,
             changes={
-                "attestation": attestation.control.ref,
+                "evidence": link.evidence_id,
+                "name": str(link.evidence),
                 "version": attestation.version,
                 **state_change,
             },

@@ -66,3 +66,12 @@ def test_it_takes_a_constant_number_of_queries(
     client.force_login(auditor)
     with django_assert_max_num_queries(10):
         assert client.get(url(team_event)).status_code == 200
+
+
+def test_it_shows_changes_as_before_and_after():
+    from portal.audit.templatetags.audit_tags import change
+
+    assert change(["member", "lead"]) == "member → lead"
+    assert change([None, "kopi-dev"]) == "— → kopi-dev"
+    assert change([[], ["review_team"]]) == "none → review_team"
+    assert change(3) == "3"

@@ -189,3 +189,11 @@ def test_a_refused_answer_keeps_what_was_typed(client, item, member):
     page = response.content.decode()
     assert "Half of the services are done." in page
     assert "A justification is required for this status." in page
+
+
+def test_the_answers_history_lists_its_evidence(client, item, member, reviewer):
+    client.force_login(member)
+    _upload(client, item)
+    client.force_login(reviewer)
+    page = client.get(item.get_absolute_url()).content.decode()
+    assert "checklists.evidence.added" in page and "checklists.attestation.changed" not in page

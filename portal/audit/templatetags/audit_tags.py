@@ -11,3 +11,19 @@ def audit_history(context, obj, limit: int = 20):
     user may see (nothing at all for users without audit access)."""
     user = context["request"].user
     return {"history": selectors.object_history(obj=obj, user=user, limit=limit), "obj": obj}
+
+
+def _plain(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(_plain(item) for item in value) or "none"
+    return str(value)
+
+
+@register.filter
+def change(value) -> str:
+    """A recorded change for people: [old, new] reads "old → new"; anything else as it is."""
+    if isinstance(value, list) and len(value) == 2:
+        return f"{_plain(value[0])} → {_plain(value[1])}"
+    return _plain(value)
