@@ -260,8 +260,12 @@ AUDIT_RETIRED_PUBLIC_KEY_FILES = env_list("AUDIT_RETIRED_PUBLIC_KEY_FILES", [])
 # DEBUG on and no keys, a local key is generated under DATA_DIR/keys; with DEBUG off and no
 # keys, storing or opening evidence raises ImproperlyConfigured.
 EVIDENCE_ROOT = Path(env_str("EVIDENCE_ROOT") or DATA_DIR / "evidence")
-# Uploads larger than FILE_UPLOAD_MAX_MEMORY_SIZE wait here (mode 0600) until they are scanned
-# and encrypted into EVIDENCE_ROOT; Django removes them when the request ends.
+# Uploads larger than FILE_UPLOAD_MAX_MEMORY_SIZE wait here, sealed under a key held only in
+# memory, until they are scanned and encrypted into EVIDENCE_ROOT; they go when the request ends.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "checklists.evidence.uploads.SealedFileUploadHandler",
+]
 FILE_UPLOAD_TEMP_DIR = Path(env_str("FILE_UPLOAD_TEMP_DIR") or DATA_DIR / "uploads")
 FILE_UPLOAD_TEMP_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
