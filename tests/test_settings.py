@@ -1,4 +1,5 @@
 import base64
+import json
 import os
 import secrets
 import subprocess
@@ -124,3 +125,14 @@ def test_it_never_commits_a_secret_key():
         ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
     assert not [path for path in tracked if path.startswith("var/") or path.endswith("secret_key")]
+
+
+def test_static_files_collect_for_production(tmp_path):
+    """Production serves hashed, compressed static files; the manifest must build."""
+    result = _manage("collectstatic", "--noinput", **_production_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "data" / "static" / "staticfiles.json").read_text())
+    assert any(
+        name.startswith("portal/portal.") and name.endswith(".css")
+        for name in manifest["paths"].values()
+    )
