@@ -1,6 +1,4 @@
 from django.contrib import admin
-from django.db import models, transaction
-from django.db.models import QuerySet
 
 from checklists.models import (
     Attestation,
@@ -13,61 +11,38 @@ from checklists.models import (
     ReviewDecision,
     Source,
 )
-from portal.audit import services as audit
 
 
-def _plain(value):
-    """A form value as JSON for the audit trail: model rows and querysets become their labels."""
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    if isinstance(value, list | tuple | QuerySet):
-        return [_plain(item) for item in value]
-    return str(value)
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Browsable, never edited here. The catalog changes through its reviewed YAML files and
+    `load_catalog` (an edit here would be reverted by the next load); answers, evidence and
+    reviews change only through the portal's pages and their services."""
 
+    def has_add_permission(self, request, obj=None):
+        return False
 
-class AuditedAdmin(admin.ModelAdmin):
-    """Catalog edits made by hand in the admin are recorded like every other change."""
-
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-    def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            audit.record(
-                f"checklists.{obj._meta.model_name}.{'changed' if change else 'created'}",
-                actor=request.user,
-                obj=obj,
-                changes={
-                    name: [_plain(form.initial.get(name)), _plain(form.cleaned_data.get(name))]
-                    for name in form.changed_data
-                },
-            )
-
-    def delete_model(self, request, obj):
-        with transaction.atomic():
-            audit.record(f"checklists.{obj._meta.model_name}.deleted", actor=request.user, obj=obj)
-            super().delete_model(request, obj)
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
-        # Controls are retired, never deleted: attestations keep pointing at them.
         return False
 
 
 @admin.register(Provider)
-class ProviderAdmin(AuditedAdmin):
+class ProviderAdmin(ReadOnlyAdmin):
     list_display = ("name", "slug", "incident_email")
     search_fields = ("name", "slug")
 
 
 @admin.register(Source)
-class SourceAdmin(AuditedAdmin):
+class SourceAdmin(ReadOnlyAdmin):
     list_display = ("title", "kind", "provider", "version")
     list_filter = ("kind", "provider")
     search_fields = ("title", "slug")
 
 
 @admin.register(OwaspReference)
-class OwaspReferenceAdmin(AuditedAdmin):
+class OwaspReferenceAdmin(ReadOnlyAdmin):
     list_display = ("code", "standard", "short_title", "asvs_level")
     list_filter = ("standard", "asvs_level")
     search_fields = ("code", "title", "section")
@@ -90,14 +65,14 @@ class MemberInline(admin.TabularInline):
 
 
 @admin.register(EquivalenceGroup)
-class EquivalenceGroupAdmin(AuditedAdmin):
+class EquivalenceGroupAdmin(ReadOnlyAdmin):
     list_display = ("title", "slug")
     search_fields = ("title", "slug", "controls__ref")
     inlines = (MemberInline,)
 
 
 @admin.register(Control)
-class ControlAdmin(AuditedAdmin):
+class ControlAdmin(ReadOnlyAdmin):
     list_display = ("ref", "title", "source", "category", "severity", "recurrence_days", "retired")
     list_filter = (
         "source__provider",
@@ -108,24 +83,7 @@ class ControlAdmin(AuditedAdmin):
         "equivalence_group",
     )
     search_fields = ("ref", "title", "requirement", "owasp__code")
-    filter_horizontal = ("owasp",)
     list_select_related = ("source",)
-    autocomplete_fields = ("equivalence_group",)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Answers, evidence and reviews change only through the portal's pages and their services."""
-
-    formfield_overrides = AuditedAdmin.formfield_overrides
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Checklist)

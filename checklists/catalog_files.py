@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from checklists.models.catalog import APPLIES_TO, Category, Severity
+from checklists.models.catalog import APPLIES_TO, Category, RecurrenceSetBy, Severity
 
 CONTROL_REQUIRED = (
     "ref",
@@ -29,7 +29,8 @@ CONTROL_REQUIRED = (
     "evidence_guidance",
     "owasp",
 )
-CONTROL_OPTIONAL = ("recurrence_days",)
+CONTROL_OPTIONAL = ("recurrence_days", "recurrence_set_by", "derived")
+SOURCE_OPTIONAL = ("version", "url", "seed", "attribution")
 EXPORT_CONTROL_EXTRA = ("source", "provider", "equivalence_group", "retired")
 
 
@@ -60,6 +61,7 @@ class SourceData:
     version: str = ""
     url: str = ""
     seed: str = ""
+    attribution: str = ""
 
 
 @dataclass
@@ -84,6 +86,8 @@ class ControlData:
     applies_to: list[str]
     evidence_guidance: str
     recurrence_days: int | None
+    recurrence_set_by: str
+    derived: bool
     owasp: list[str]
     position: int
     path: str
@@ -95,6 +99,7 @@ class CatalogData:
     providers: dict[str, ProviderData] = field(default_factory=dict)
     sources: dict[str, SourceData] = field(default_factory=dict)
     groups: dict[str, GroupData] = field(default_factory=dict)
+    groups_read: bool = False  # a groups file (or bundle) was read: groups not in it are gone
     controls: dict[str, ControlData] = field(default_factory=dict)
 
 
@@ -107,6 +112,7 @@ def read_catalog(paths: list[Path], owasp_codes: set[str]) -> CatalogData:
             _read_bundle(path, document, data)
         elif "groups" in document:
             _check_keys(path, document, required=("groups",), optional=())
+            data.groups_read = True
             for entry in _list(path, document, "groups"):
                 _add_group(path, entry, data)
         else:
@@ -158,12 +164,18 @@ def _list(path, document, key, ref: str = "") -> list:
 
 
 def _text(path, entry, key, ref: str = "") -> str:
+    """A text field. Numbers are refused: YAML reads an unquoted 1.10 as 1.1."""
     value = entry.get(key, "")
     if value is None:
         return ""
-    if not isinstance(value, str | int | float):
-        raise CatalogError(path, "expected text", ref=ref, field_name=key)
-    return str(value).strip()
+    if not isinstance(value, str):
+        raise CatalogError(
+            path,
+            f"expected text, got the {type(value).__name__} {value!r}; put it in quotes",
+            ref=ref,
+            field_name=key,
+        )
+    return value.strip()
 
 
 def _read_provider_file(path: Path, document: dict, data: CatalogData) -> None:
@@ -196,9 +208,7 @@ def _read_provider_file(path: Path, document: dict, data: CatalogData) -> None:
         data,
     )
     source = document["source"]
-    _check_keys(
-        path, source, required=("slug", "title"), optional=("version", "url", "seed"), ref="source"
-    )
+    _check_keys(path, source, required=("slug", "title"), optional=SOURCE_OPTIONAL, ref="source")
     source_slug = _text(path, source, "slug", "source")
     _add_source(
         path,
@@ -209,6 +219,7 @@ def _read_provider_file(path: Path, document: dict, data: CatalogData) -> None:
             version=_text(path, source, "version", "source"),
             url=_text(path, source, "url", "source"),
             seed=_text(path, source, "seed", "source"),
+            attribution=" ".join(_text(path, source, "attribution", "source").split()),
         ),
         data,
     )
@@ -239,7 +250,7 @@ def _read_bundle(path: Path, document: dict, data: CatalogData) -> None:
             path,
             entry,
             required=("slug", "title", "provider"),
-            optional=("version", "url", "seed"),
+            optional=SOURCE_OPTIONAL,
             ref="source",
         )
         _add_source(path, SourceData(**{k: _text(path, entry, k, "source") for k in entry}), data)
@@ -253,6 +264,7 @@ def _read_bundle(path: Path, document: dict, data: CatalogData) -> None:
         )
         if entry.get("equivalence_group"):
             memberships.setdefault(str(entry["equivalence_group"]), []).append(control.ref)
+    data.groups_read = True
     for entry in document.get("equivalence_groups") or []:
         group = (
             {**entry, "members": memberships.pop(entry.get("slug"), [])}
@@ -344,6 +356,24 @@ def _add_control(
             ref=ref,
             field_name="recurrence_days",
         )
+    set_by = entry.get("recurrence_set_by") or ""
+    if recurrence is None and set_by:
+        raise CatalogError(
+            path,
+            "only a recurring control says who set its interval",
+            ref=ref,
+            field_name="recurrence_set_by",
+        )
+    if recurrence is not None and set_by not in RecurrenceSetBy.values:
+        raise CatalogError(
+            path,
+            "say who set the interval: provider (the guide names it) or catalog (our choice)",
+            ref=ref,
+            field_name="recurrence_set_by",
+        )
+    derived = entry.get("derived", False)
+    if not isinstance(derived, bool):
+        raise CatalogError(path, "expected true or false", ref=ref, field_name="derived")
     owasp = entry["owasp"]
     if not isinstance(owasp, list) or not all(isinstance(code, str) for code in owasp):
         raise CatalogError(path, "expected a list of OWASP ids", ref=ref, field_name="owasp")
@@ -362,6 +392,8 @@ def _add_control(
         applies_to=list(applies_to),
         evidence_guidance=" ".join(_text(path, entry, "evidence_guidance", ref).split()),
         recurrence_days=recurrence,
+        recurrence_set_by=set_by,
+        derived=derived,
         owasp=list(dict.fromkeys(owasp)),
         position=position,
         path=str(path),

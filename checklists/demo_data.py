@@ -8,10 +8,10 @@ from datetime import timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from checklists.forms import current_quarter
 from checklists.models import AnswerStatus, Attestation, Checklist, Provider, ReviewState
-from checklists.services import attestations as answers
-from checklists.services.checklists import checklist_create, previous_period
+from checklists.periods import Quarter
+from checklists.services import answers, evidence, reviews
+from checklists.services.checklists import checklist_create
 from portal.accounts.models import Role, Team
 
 TEAM_PROVIDERS = [
@@ -74,16 +74,33 @@ def _answer(
         status=status,
         statement=statement,
         justification=justification,
-        owner=user,
-        due_date=timezone.localdate() + timedelta(days=10),
+        owner=attestation.owner,
+        due_date=attestation.due_date,
+        addresses_all=True,  # the demo statements are written for the whole group
         expected_version=attestation.version,
     )
+
+
+def _assign(attestations: list[Attestation], lead, owner, *, due_in_days: int) -> None:
+    for attestation in attestations:
+        answers.attestation_save(
+            attestation=attestation,
+            by=lead,
+            status=attestation.status,
+            statement=attestation.statement,
+            justification=attestation.justification,
+            owner=owner,
+            due_date=timezone.localdate() + timedelta(days=due_in_days),
+            addresses_all=True,
+            expected_version=attestation.version,
+        )
+        attestation.refresh_from_db()
 
 
 def _attach_files(attestation: Attestation, user, files) -> Attestation:
     for name, content, description in files:
         data = content if isinstance(content, bytes) else content.encode()
-        answers.evidence_add_file(
+        evidence.evidence_add_file(
             attestation=attestation,
             upload=SimpleUploadedFile(name, data),
             description=description,
@@ -104,9 +121,9 @@ def seed_team_checklists(team: Team, reviewer, index: int) -> None:
     dev = team.memberships.filter(role=Role.MEMBER).order_by("user__username").first().user
     slugs = TEAM_PROVIDERS[index % len(TEAM_PROVIDERS)]
     providers = list(Provider.objects.filter(slug__in=slugs))
-    this_quarter = current_quarter()
+    this_quarter = Quarter.current()
     last = checklist_create(
-        team=team, period=previous_period(this_quarter), providers=providers, by=lead
+        team=team, period=str(this_quarter.previous()), providers=providers, by=lead
     )
     primaries = list(
         last.attestations.filter(
@@ -115,6 +132,7 @@ def seed_team_checklists(team: Team, reviewer, index: int) -> None:
         .select_related("control")
         .order_by("pk")[:8]
     )
+    _assign(primaries, lead, dev, due_in_days=10)
     for number, attestation in enumerate(primaries):
         attestation = _answer(
             attestation,
@@ -127,7 +145,7 @@ def seed_team_checklists(team: Team, reviewer, index: int) -> None:
         answers.attestation_submit(
             attestation=attestation, by=dev, expected_version=attestation.version
         )
-        answers.review_approve(
+        reviews.review_approve(
             attestation=attestation, by=reviewer, expected_version=attestation.version
         )
     recurring = (
@@ -144,7 +162,7 @@ def seed_team_checklists(team: Team, reviewer, index: int) -> None:
 
     current = checklist_create(
         team=team,
-        period=this_quarter,
+        period=str(this_quarter),
         providers=providers,
         asvs_level=1 if index == 0 else 0,
         by=lead,
@@ -161,6 +179,10 @@ def seed_team_checklists(team: Team, reviewer, index: int) -> None:
     )
     if len(fresh) < 8:
         return
+    # "Not applicable" (fresh[4]) is decided control by control, never for a whole group.
+    fresh.sort(key=lambda attestation: attestation.covers.exists())
+    _assign(fresh[:6], lead, dev, due_in_days=10)
+    _assign(fresh[6:8], lead, dev, due_in_days=5)  # unanswered, owned by the developer, due soon
     # Awaiting review, with evidence of each kind.
     waiting = _answer(
         fresh[0], dev, AnswerStatus.IMPLEMENTED, "Tokens are only held by the back end."
@@ -168,7 +190,7 @@ def seed_team_checklists(team: Team, reviewer, index: int) -> None:
     waiting = _attach_files(
         waiting, dev, [EVIDENCE_FILES[2], ("dashboard.png", _png(), "Secret scan dashboard")]
     )
-    answers.evidence_add_link(
+    evidence.evidence_add_link(
         attestation=waiting,
         url="https://wiki.example.com/security/token-handling",
         description="Internal runbook page",
@@ -189,7 +211,7 @@ def seed_team_checklists(team: Team, reviewer, index: int) -> None:
     # Sent back by the reviewer.
     sent_back = _answer(fresh[2], dev, AnswerStatus.IMPLEMENTED, "We do this.")
     answers.attestation_submit(attestation=sent_back, by=dev, expected_version=sent_back.version)
-    answers.review_request_changes(
+    reviews.review_request_changes(
         attestation=sent_back,
         by=reviewer,
         comment="Say where and how this is enforced, and attach the record that shows it.",
@@ -200,7 +222,7 @@ def seed_team_checklists(team: Team, reviewer, index: int) -> None:
         fresh[3], dev, AnswerStatus.IMPLEMENTED, "Enforced by the API gateway for every route."
     )
     answers.attestation_submit(attestation=done, by=dev, expected_version=done.version)
-    answers.review_approve(attestation=done, by=reviewer, expected_version=done.version)
+    reviews.review_approve(attestation=done, by=reviewer, expected_version=done.version)
     # Not applicable and not implemented, still drafts.
     _answer(
         fresh[4],
@@ -212,11 +234,6 @@ def seed_team_checklists(team: Team, reviewer, index: int) -> None:
     _answer(
         fresh[5], dev, AnswerStatus.NOT_IMPLEMENTED, "", "Planned for next quarter; ticket SEC-142."
     )
-    # Unanswered, owned by the developer, due soon.
-    for attestation in fresh[6:8]:
-        Attestation.objects.filter(pk=attestation.pk).update(
-            owner=dev, due_date=timezone.localdate() + timedelta(days=5)
-        )
 
 
 def seed_scale_checklist(team: Team, index: int) -> Checklist | None:
@@ -225,4 +242,4 @@ def seed_scale_checklist(team: Team, index: int) -> Checklist | None:
         return None
     providers = list(Provider.objects.filter(slug__in=TEAM_PROVIDERS[index % len(TEAM_PROVIDERS)]))
     lead = team.memberships.get(role=Role.LEAD).user
-    return checklist_create(team=team, period=current_quarter(), providers=providers, by=lead)
+    return checklist_create(team=team, period=str(Quarter.current()), providers=providers, by=lead)

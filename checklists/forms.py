@@ -1,10 +1,10 @@
 from django import forms
-from django.contrib.auth import get_user_model
-from django.utils import timezone
 
-from checklists.models import NEEDS_JUSTIFICATION, AnswerStatus
+from checklists import rules
+from checklists.models import AnswerStatus
 from checklists.models.catalog import Category, OwaspStandard, Provider, Severity, Source
-from checklists.services.checklists import next_period
+from checklists.periods import Quarter
+from portal.accounts.permissions import assignable_owners
 from portal.widgets import DateInput
 
 
@@ -37,17 +37,9 @@ class CatalogFilterForm(forms.Form):
         return self.cleaned_data["owasp"].strip()
 
 
-def current_quarter() -> str:
-    today = timezone.localdate()
-    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
-
-
 class ChecklistCreateForm(forms.Form):
-    period = forms.RegexField(
-        regex=r"^20\d\d-Q[1-4]$",
-        max_length=7,
-        error_messages={"invalid": "Enter a quarter such as 2026-Q4."},
-        help_text="The quarter this checklist covers, e.g. 2026-Q4.",
+    period = forms.CharField(
+        max_length=7, help_text="The quarter this checklist covers, e.g. 2026-Q4."
     )
     providers = forms.ModelMultipleChoiceField(
         queryset=Provider.objects.order_by("name"),
@@ -70,10 +62,13 @@ class ChecklistCreateForm(forms.Form):
 
     def __init__(self, *args, taken_periods: set[str] = frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
-        period = current_quarter()
-        while period in taken_periods:
-            period = next_period(period)
-        self.fields["period"].initial = period
+        period = Quarter.current()
+        while str(period) in taken_periods:
+            period = period.next()
+        self.fields["period"].initial = str(period)
+
+    def clean_period(self) -> str:
+        return str(Quarter.parse(self.cleaned_data["period"].strip()))
 
 
 class AttestationForm(forms.Form):
@@ -92,21 +87,36 @@ class AttestationForm(forms.Form):
     )
     owner = forms.ModelChoiceField(queryset=None, required=False)
     due_date = forms.DateField(required=False, widget=DateInput())
+    addresses_all = forms.BooleanField(required=False)
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args, team, **kwargs):
+    def __init__(self, *args, team, covered_refs=(), may_assign: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = (
-            get_user_model().objects.filter(memberships__team=team).order_by("username")
-        )
+        self.covered_refs = list(covered_refs)
+        owner = self.fields["owner"]
+        owner.queryset = assignable_owners(team)
+        if not may_assign:
+            owner.disabled = True
+            owner.help_text = "A team lead assigns owners."
+        if self.covered_refs:
+            self.fields["addresses_all"].label = (
+                "This answer addresses every requirement listed above, including "
+                f"{', '.join(self.covered_refs)}"
+            )
+        else:
+            del self.fields["addresses_all"]
 
     def clean(self):
         cleaned = super().clean()
-        if (
-            cleaned.get("status") in NEEDS_JUSTIFICATION
-            and not cleaned.get("justification", "").strip()
-        ):
-            self.add_error("justification", "A justification is required for this status.")
+        if "status" in cleaned:
+            for problem in rules.answer_problems(
+                status=cleaned["status"],
+                statement=cleaned.get("statement", ""),
+                justification=cleaned.get("justification", ""),
+                covered_refs=self.covered_refs,
+                addresses_all=cleaned.get("addresses_all", False),
+            ):
+                self.add_error(None, problem)
         return cleaned
 
 
@@ -123,9 +133,11 @@ class _EvidenceFields(VersionForm):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("valid_from"), cleaned.get("valid_until")
-        if start and end and end < start:
-            self.add_error("valid_until", "The evidence cannot stop being valid before it starts.")
+        problem = rules.evidence_period_problem(
+            cleaned.get("valid_from"), cleaned.get("valid_until")
+        )
+        if problem:
+            self.add_error("valid_until", problem)
         return cleaned
 
 
@@ -146,8 +158,9 @@ class EvidenceLinkForm(_EvidenceFields):
 
     def clean_url(self):
         url = self.cleaned_data["url"]
-        if not url.startswith("https://"):
-            raise forms.ValidationError("Link to an https:// address.")
+        problem = rules.link_problem(url)
+        if problem:
+            raise forms.ValidationError(problem)
         return url
 
 

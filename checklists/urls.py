@@ -21,6 +21,11 @@ urlpatterns = [
     path(answer, checklists.attestation_detail, name="attestation_detail"),
     path(answer + "save", checklists.attestation_save, name="attestation_save"),
     path(answer + "submit", checklists.attestation_submit, name="attestation_submit"),
+    path(
+        answer + "answer-separately",
+        checklists.attestation_answer_separately,
+        name="attestation_answer_separately",
+    ),
     path(answer + "evidence/upload", checklists.evidence_upload, name="evidence_upload"),
     path(answer + "evidence/link", checklists.evidence_link, name="evidence_link"),
     path(

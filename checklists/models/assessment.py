@@ -100,6 +100,22 @@ class Attestation(models.Model):
             models.UniqueConstraint(
                 fields=("checklist", "control"), name="attestation_unique_control"
             ),
+            models.CheckConstraint(
+                condition=~models.Q(
+                    status=AnswerStatus.UNANSWERED,
+                    review_state__in=(ReviewState.SUBMITTED, ReviewState.APPROVED),
+                ),
+                name="attestation_answered_before_review",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=sorted(NEEDS_JUSTIFICATION), justification=""),
+                name="attestation_justified",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(satisfied_through__isnull=True)
+                | models.Q(status=AnswerStatus.UNANSWERED, review_state=ReviewState.DRAFT),
+                name="attestation_covered_holds_no_answer",
+            ),
         ]
         indexes = [
             # The reviewers' queue: submitted attestations, oldest first.

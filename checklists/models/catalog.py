@@ -115,6 +115,14 @@ class Severity(models.TextChoices):
 
 APPLIES_TO = ("miniapp-frontend", "backend", "platform-operations", "payment-flow")
 
+# Strictest first: the member of an equivalence group that carries the answer.
+SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MEDIUM: 2, Severity.LOW: 3}
+
+
+class RecurrenceSetBy(models.TextChoices):
+    PROVIDER = "provider", "the provider's rule"
+    CATALOG = "catalog", "the catalog's choice"
+
 
 class Control(models.Model):
     ref = models.CharField(max_length=40, unique=True)
@@ -128,6 +136,11 @@ class Control(models.Model):
     applies_to = models.JSONField(default=list)
     evidence_guidance = models.TextField()
     recurrence_days = models.PositiveIntegerField(null=True, blank=True)
+    # Whether the provider's guide names the interval or the catalog chose one for a duty the
+    # guide only calls regular.
+    recurrence_set_by = models.CharField(max_length=10, choices=RecurrenceSetBy.choices, blank=True)
+    # The guide implies this duty (it follows from one the guide states) without stating it.
+    derived = models.BooleanField(default=False)
     owasp = models.ManyToManyField(OwaspReference, blank=True, related_name="controls")
     equivalence_group = models.ForeignKey(
         EquivalenceGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="controls"
@@ -142,9 +155,26 @@ class Control(models.Model):
             models.Index(fields=("retired", "category"), name="control_retired_category_idx"),
             models.Index(fields=("retired", "severity"), name="control_retired_severity_idx"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recurrence_days__isnull=True, recurrence_set_by="")
+                | (models.Q(recurrence_days__isnull=False) & ~models.Q(recurrence_set_by="")),
+                name="control_recurrence_has_origin",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ref} {self.title}"
 
     def get_absolute_url(self) -> str:
         return reverse("checklists:control_detail", args=[self.ref])
+
+    @property
+    def recurrence_label(self) -> str:
+        """ "CodePay requires it every 90 days" or "the catalog suggests every 365 days"."""
+        if not self.recurrence_days:
+            return ""
+        every = f"every {self.recurrence_days} days"
+        if self.recurrence_set_by == RecurrenceSetBy.PROVIDER and self.source.provider_id:
+            return f"{self.source.provider.name} requires it {every}"
+        return f"the catalog suggests {every} (the guide gives no interval)"

@@ -35,11 +35,19 @@ DUE_SOON_DAYS = 14
 
 
 def with_effective_state(attestations: QuerySet[Attestation]) -> QuerySet[Attestation]:
-    """An attestation answered through an equivalent shows that one's answer and review."""
+    """An attestation answered through an equivalent shows that one's answer and review;
+    "not applicable" never passes through a group (the rules refuse it; this makes sure)."""
+    through = Q(satisfied_through__isnull=False) & ~Q(
+        satisfied_through__status=AnswerStatus.NOT_APPLICABLE
+    )
     return attestations.annotate(
-        effective_status=Coalesce("satisfied_through__status", "status"),
-        effective_review_state=Coalesce("satisfied_through__review_state", "review_state"),
-        effective_next_review_due=Coalesce("satisfied_through__next_review_due", "next_review_due"),
+        effective_status=Case(When(through, then="satisfied_through__status"), default="status"),
+        effective_review_state=Case(
+            When(through, then="satisfied_through__review_state"), default="review_state"
+        ),
+        effective_next_review_due=Case(
+            When(through, then="satisfied_through__next_review_due"), default="next_review_due"
+        ),
     ).annotate(
         effective_stale=Case(
             When(_stale(), then=Value(True)), default=Value(False), output_field=BooleanField()
@@ -101,7 +109,8 @@ def attestation_for_page(*, team: Team, period: str, ref: str) -> QuerySet[Attes
             "checklist__team",
             "control__source__provider",
             "control__equivalence_group",
-            "satisfied_through__control",
+            "satisfied_through__control__source__provider",
+            "satisfied_through__attested_by",
             "owner",
             "attested_by",
         )
@@ -117,7 +126,12 @@ def attestation_for_page(*, team: Team, period: str, ref: str) -> QuerySet[Attes
                 "versions", queryset=AttestationVersion.objects.select_related("saved_by", "owner")
             ),
             Prefetch("decisions", queryset=ReviewDecision.objects.select_related("reviewer")),
-            Prefetch("covers", queryset=Attestation.objects.select_related("control")),
+            Prefetch(
+                "covers",
+                queryset=Attestation.objects.select_related("control__source__provider").order_by(
+                    "control__source__slug", "control__position"
+                ),
+            ),
         )
     )
 
@@ -204,3 +218,26 @@ def review_queue(
     if older_than_days:
         queue = queue.filter(submitted_at__lte=timezone.now() - timedelta(days=older_than_days))
     return queue.order_by("submitted_at", "pk")
+
+
+def editors_of(attestation: Attestation) -> set[int]:
+    """Everyone who wrote the answer or attached or removed its evidence, including in the
+    earlier periods the answer was copied from: none of them may approve it."""
+    editors: set[int] = set()
+    seen: set[int] = set()
+    current: int | None = attestation.pk
+    while current is not None and current not in seen:
+        seen.add(current)
+        editors |= set(
+            AttestationVersion.objects.filter(attestation_id=current).values_list(
+                "saved_by_id", flat=True
+            )
+        )
+        for added, withdrawn, uploaded in EvidenceLink.objects.filter(
+            attestation_id=current
+        ).values_list("added_by_id", "withdrawn_by_id", "evidence__uploaded_by_id"):
+            editors |= {added, uploaded} | ({withdrawn} if withdrawn else set())
+        current = (
+            Attestation.objects.filter(pk=current).values_list("copied_from_id", flat=True).first()
+        )
+    return editors

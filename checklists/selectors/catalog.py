@@ -59,6 +59,7 @@ def catalog_export_data() -> dict:
                 "version": source.version,
                 "url": source.url,
                 "seed": source.seed,
+                "attribution": source.attribution,
             }
             for source in sorted(sources, key=lambda source: source.slug)
         ],
@@ -80,6 +81,8 @@ def catalog_export_data() -> dict:
                 "applies_to": control.applies_to,
                 "evidence_guidance": control.evidence_guidance,
                 "recurrence_days": control.recurrence_days,
+                "recurrence_set_by": control.recurrence_set_by or None,
+                "derived": control.derived,
                 "owasp": [reference.code for reference in control.owasp.all()],
                 "equivalence_group": control.equivalence_group.slug
                 if control.equivalence_group

@@ -231,6 +231,8 @@ def _asvs_baseline() -> _ControlRows:
             "applies_to": ["backend"],
             "evidence_guidance": ASVS_EVIDENCE,
             "recurrence_days": None,
+            "recurrence_set_by": "",
+            "derived": False,
             "retired": False,
             "position": position,
         }
@@ -268,7 +270,7 @@ def _load_catalog(data: CatalogData, result: LoadResult) -> None:
                 "version": source.version,
                 "url": source.url,
                 "seed": source.seed,
-                "attribution": "",
+                "attribution": source.attribution,
             }
             for slug, source in data.sources.items()
         },
@@ -287,6 +289,8 @@ def _load_catalog(data: CatalogData, result: LoadResult) -> None:
             "applies_to": item.applies_to,
             "evidence_guidance": item.evidence_guidance,
             "recurrence_days": item.recurrence_days,
+            "recurrence_set_by": item.recurrence_set_by,
+            "derived": item.derived,
             "retired": item.retired,
             "position": item.position,
         }
@@ -311,6 +315,12 @@ def _load_catalog(data: CatalogData, result: LoadResult) -> None:
         },
     )
     result.other_changes += groups.written
+    if data.groups_read:
+        gone = EquivalenceGroup.objects.exclude(slug__in=list(data.groups))
+        result.other_changes += Control.objects.filter(equivalence_group__in=gone).update(
+            equivalence_group=None
+        )
+        result.other_changes += gone.delete()[0]
     for slug, group in data.groups.items():
         row = groups.rows[slug]
         result.other_changes += (

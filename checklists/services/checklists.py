@@ -1,11 +1,10 @@
 """Creating a team's checklist for a period."""
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
+from checklists import rules
 from checklists.models import (
     AnswerStatus,
     Attestation,
@@ -15,23 +14,10 @@ from checklists.models import (
     EvidenceLink,
     Provider,
 )
+from checklists.periods import Quarter
 from checklists.services.catalog import ASVS_SOURCE_SLUG
 from portal.accounts.models import Team
 from portal.audit import services as audit
-
-PERIOD_RE = re.compile(r"^(?P<year>20\d\d)-Q(?P<quarter>[1-4])$")
-
-
-def previous_period(period: str) -> str:
-    match = PERIOD_RE.match(period)
-    year, quarter = int(match["year"]), int(match["quarter"])
-    return f"{year - 1}-Q4" if quarter == 1 else f"{year}-Q{quarter - 1}"
-
-
-def next_period(period: str) -> str:
-    match = PERIOD_RE.match(period)
-    year, quarter = int(match["year"]), int(match["quarter"])
-    return f"{year + 1}-Q1" if quarter == 4 else f"{year}-Q{quarter + 1}"
 
 
 def applicable_controls(*, providers: list[Provider], asvs_level: int):
@@ -59,8 +45,7 @@ def checklist_create(
     With `copy_previous`, the answers of the team's latest earlier checklist come over as
     drafts and their evidence is linked again.
     """
-    if not PERIOD_RE.match(period):
-        raise ValidationError(f"{period!r} is not a quarter such as 2026-Q4.")
+    period = str(Quarter.parse(period))
     if asvs_level not in (0, 1, 2):
         raise ValidationError("The ASVS baseline is level 1, level 2, or none.")
     if not providers and not asvs_level:
@@ -87,7 +72,10 @@ def checklist_create(
         attestations = Attestation.objects.bulk_create(
             [Attestation(checklist=checklist, control=control) for control in controls]
         )
-        _link_equivalents(attestations)
+        _link_equivalents(
+            attestations,
+            separately=_groups_answered_separately(copy_from) if copy_from else set(),
+        )
         copied = _copy_answers(attestations, copy_from, by) if copy_from else 0
         audit.record(
             "checklists.checklist.created",
@@ -106,33 +94,44 @@ def checklist_create(
     return checklist
 
 
-def _strictness(attestation: Attestation) -> tuple:
-    """The member of a group that recurs most often carries the answer, so approvals of the
-    group go stale by the strictest provider's interval."""
-    days = attestation.control.recurrence_days
-    return (days is None, days or 0)
-
-
-def _link_equivalents(attestations: list[Attestation]) -> None:
-    """One control of each equivalence group carries the answer for the others."""
+def _link_equivalents(attestations: list[Attestation], *, separately: set[int]) -> None:
+    """The strictest member of each equivalence group carries the answer for the others,
+    except in groups the team chose to answer separately (`separately`: group ids)."""
     groups: dict[int, list[Attestation]] = {}
     for attestation in attestations:
-        if attestation.control.equivalence_group_id is not None:
-            groups.setdefault(attestation.control.equivalence_group_id, []).append(attestation)
+        group = attestation.control.equivalence_group_id
+        if group is not None and group not in separately:
+            groups.setdefault(group, []).append(attestation)
     covered = []
     for members in groups.values():
-        primary = min(members, key=_strictness)  # min() keeps catalog order among equals
+        carrier_control = rules.choose_carrier([member.control for member in members])
+        carrier = next(member for member in members if member.control is carrier_control)
         for attestation in members:
-            if attestation is not primary:
-                attestation.satisfied_through = primary
+            if attestation is not carrier:
+                attestation.satisfied_through = carrier
                 covered.append(attestation)
     Attestation.objects.bulk_update(covered, ["satisfied_through"])
+
+
+def _groups_answered_separately(checklist: Checklist) -> set[int]:
+    """Groups whose members the earlier checklist answered each on its own."""
+    members = checklist.attestations.filter(control__equivalence_group__isnull=False)
+    grouped = set(
+        members.filter(satisfied_through__isnull=False).values_list(
+            "control__equivalence_group", flat=True
+        )
+    )
+    counts: dict[int, int] = {}
+    for group in members.values_list("control__equivalence_group", flat=True):
+        counts[group] = counts.get(group, 0) + 1
+    return {group for group, count in counts.items() if count > 1 and group not in grouped}
 
 
 def _copy_answers(attestations: list[Attestation], source: Checklist, by) -> int:
     """Bring over the earlier period's answers as drafts, each linked to its predecessor.
 
-    An equivalence group's answer follows the group even when another member carries it now.
+    A group's answer follows the group even when another member carries it now; an answer
+    given for one control alone only ever comes back to that control.
     """
     earlier = list(
         source.attestations.filter(satisfied_through__isnull=True)
@@ -141,9 +140,13 @@ def _copy_answers(attestations: list[Attestation], source: Checklist, by) -> int
         .prefetch_related("evidence_links")
     )
     by_control = {old.control_id: old for old in earlier}
-    by_group = {
-        old.control.equivalence_group_id: old for old in earlier if old.control.equivalence_group_id
-    }
+    group_answers = set(
+        source.attestations.filter(satisfied_through__isnull=False).values_list(
+            "satisfied_through", flat=True
+        )
+    )
+    by_group = {old.control.equivalence_group_id: old for old in earlier if old.pk in group_answers}
+    carriers = {attestation.satisfied_through_id for attestation in attestations}
     versions, links, copied = [], [], []
     for attestation in attestations:
         if attestation.satisfied_through_id:
@@ -151,8 +154,10 @@ def _copy_answers(attestations: list[Attestation], source: Checklist, by) -> int
         old = by_control.get(attestation.control_id) or by_group.get(
             attestation.control.equivalence_group_id
         )
-        if old is None:
-            continue
+        if old is None or (
+            old.status == AnswerStatus.NOT_APPLICABLE and attestation.pk in carriers
+        ):
+            continue  # "not applicable" never comes to stand for a group
         attestation.status, attestation.statement = old.status, old.statement
         attestation.justification, attestation.owner_id = old.justification, old.owner_id
         attestation.version, attestation.copied_from = 1, old

@@ -1,15 +1,25 @@
-"""What the checklist views share: fetching an answer for a permission, and running a form."""
+"""What the checklist views share: fetching an answer for a permission, running a form, and
+the answer page, which every answer and review action shows again when it refuses."""
 
 from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
-from checklists.models import Attestation
+from checklists import rules
+from checklists.forms import AttestationForm, EvidenceLinkForm, EvidenceUploadForm, ReviewForm
+from checklists.models import Attestation, ReviewState
 from checklists.selectors import assessments as selectors
-from portal.accounts.permissions import get_team_or_404
+from portal.accounts.permissions import get_team_or_404, has_team_perm
+
+REVIEW_NOTES = {
+    ReviewState.DRAFT: "Nothing to review: the team has not submitted this answer.",
+    ReviewState.CHANGES_REQUESTED: "Changes were requested; the team has not resubmitted yet.",
+    ReviewState.APPROVED: None,
+}
 
 
 def attestation_or_404(
@@ -24,28 +34,130 @@ def back_to(attestation: Attestation) -> HttpResponse:
     return redirect(attestation.get_absolute_url())
 
 
-def apply_form(
-    request: HttpRequest, form, action: Callable[..., object], success: Callable[[object], str]
-):
-    """Validate the form, hand its data to the service, and tell the person how it went.
-
-    Returns what the service returned, or None when the form or the service refused.
-    """
+def apply_form(form, action: Callable[..., object]):
+    """Validate the form and hand its data to the service. A refusal by the service lands on
+    the form, next to what was typed. Returns what the service returned, or None."""
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = (
-                form.fields[field].label or field.replace("_", " ").capitalize()
-                if field != "__all__"
-                else ""
-            )
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
         return None
     try:
-        result = action(**form.cleaned_data)
+        return action(**form.cleaned_data)
     except ValidationError as error:
         for message in error.messages:
-            messages.error(request, message)
+            form.add_error(None, message)
         return None
-    messages.success(request, success(result))
-    return result
+
+
+def announce_errors(request: HttpRequest, form) -> None:
+    """For actions that go back to a page without the form: the errors as messages."""
+    for field, errors in form.errors.items():
+        label = (
+            form.fields[field].label or field.replace("_", " ").capitalize()
+            if field != "__all__"
+            else ""
+        )
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+def answer_form_for(request: HttpRequest, attestation: Attestation, data=None) -> AttestationForm:
+    team = attestation.checklist.team
+    return AttestationForm(
+        data,
+        team=team,
+        covered_refs=[covered.control.ref for covered in attestation.covers.all()],
+        may_assign=has_team_perm(request.user, "manage_team", team),
+        initial={
+            "status": attestation.status,
+            "statement": attestation.statement,
+            "justification": attestation.justification,
+            "owner": attestation.owner_id,
+            "due_date": attestation.due_date,
+            "expected_version": attestation.version,
+        },
+    )
+
+
+def attestation_page(
+    request: HttpRequest,
+    attestation: Attestation,
+    *,
+    answer_form=None,
+    upload_form=None,
+    link_form=None,
+    review_form=None,
+    status: int = 200,
+) -> HttpResponse:
+    """The answer page. Forms passed in are shown as they were typed, with their errors."""
+    team = attestation.checklist.team
+    user = request.user
+    carrier = attestation.satisfied_through
+    can_answer = has_team_perm(user, "attest_team", team) and carrier is None
+    can_review = has_team_perm(user, "review_team", team)
+    today = timezone.localdate()
+    version = {"expected_version": attestation.version}
+    approve_refusal = (
+        rules.why_not_approvable(
+            status=attestation.status,
+            review_state=attestation.review_state,
+            reviewer_id=user.pk,
+            editor_ids=selectors.editors_of(attestation),
+        )
+        if can_review
+        else None
+    )
+    can_approve = can_review and approve_refusal is None
+    can_request_changes = (
+        can_review and rules.why_no_changes_request(review_state=attestation.review_state) is None
+    )
+    answer = carrier or attestation
+    covered = list(
+        carrier.covers.select_related("control__source__provider").order_by(
+            "control__source__slug", "control__position"
+        )
+        if carrier
+        else attestation.covers.all()
+    )
+    decisions = list(attestation.decisions.all())
+    return render(
+        request,
+        "checklists/attestation_detail.html",
+        {
+            "team": team,
+            "attestation": attestation,
+            "control": attestation.control,
+            "answer": answer,
+            "is_stale": rules.is_stale(
+                review_state=answer.review_state,
+                next_review_due=answer.next_review_due,
+                today=today,
+            ),
+            "group_members": [answer.control, *(a.control for a in covered)] if covered else [],
+            "can_answer": can_answer,
+            "can_submit": can_answer
+            and rules.submission_open(
+                review_state=attestation.review_state,
+                next_review_due=attestation.next_review_due,
+                today=today,
+            ),
+            "can_split": can_answer and bool(covered),
+            "can_approve": can_approve,
+            "review_note": REVIEW_NOTES.get(attestation.review_state, approve_refusal)
+            if can_review
+            else None,
+            "can_request_changes": can_request_changes,
+            "answer_form": (answer_form or answer_form_for(request, attestation))
+            if can_answer
+            else None,
+            "upload_form": (upload_form or EvidenceUploadForm(initial=version))
+            if can_answer
+            else None,
+            "link_form": (link_form or EvidenceLinkForm(initial=version)) if can_answer else None,
+            "review_form": (review_form or ReviewForm(initial=version)) if can_review else None,
+            # A refused decision shows its form again, with the comment and the reason.
+            "show_review_form": review_form is not None or can_approve or can_request_changes,
+            "changes_request": decisions[0]
+            if decisions and attestation.review_state == ReviewState.CHANGES_REQUESTED
+            else None,
+        },
+        status=status,
+    )

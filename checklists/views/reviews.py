@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from checklists.forms import QueueFilterForm, ReviewForm
 from checklists.selectors import assessments as selectors
-from checklists.services import attestations as services
-from checklists.views.common import apply_form, attestation_or_404, back_to
+from checklists.services import reviews
+from checklists.views.common import apply_form, attestation_or_404, attestation_page
 from portal.accounts.permissions import teams_for
 
 QUEUE_PAGE_SIZE = 50
@@ -49,30 +49,27 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "checklists/review_queue.html", {"form": form, "page": page})
 
 
+def _decide(request: HttpRequest, slug: str, period: str, ref: str, service, done: str):
+    attestation = attestation_or_404(request, slug, period, ref, "review_team")
+    form = ReviewForm(request.POST)
+    if apply_form(form, partial(service, attestation=attestation, by=request.user)) is None:
+        return attestation_page(request, attestation, review_form=form, status=400)
+    messages.success(request, done.format(ref=attestation.control.ref))
+    return redirect("checklists:review_queue")
+
+
 @login_required
 @require_POST
 def review_approve(request: HttpRequest, slug: str, period: str, ref: str) -> HttpResponse:
-    attestation = attestation_or_404(request, slug, period, ref, "review_team")
-    done = apply_form(
-        request,
-        ReviewForm(request.POST),
-        partial(services.review_approve, attestation=attestation, by=request.user),
-        lambda _: f"{attestation.control.ref} approved.",
-    )
-    return redirect("checklists:review_queue") if done is not None else back_to(attestation)
+    return _decide(request, slug, period, ref, reviews.review_approve, "{ref} approved.")
 
 
 @login_required
 @require_POST
 def review_request_changes(request: HttpRequest, slug: str, period: str, ref: str) -> HttpResponse:
-    attestation = attestation_or_404(request, slug, period, ref, "review_team")
-    done = apply_form(
-        request,
-        ReviewForm(request.POST),
-        partial(services.review_request_changes, attestation=attestation, by=request.user),
-        lambda _: f"Changes requested on {attestation.control.ref}.",
+    return _decide(
+        request, slug, period, ref, reviews.review_request_changes, "Changes requested on {ref}."
     )
-    return redirect("checklists:review_queue") if done is not None else back_to(attestation)
 
 
 @login_required
@@ -95,11 +92,11 @@ def review_bulk_approve(request: HttpRequest) -> HttpResponse:
         return render(
             request, "checklists/review_bulk_confirm.html", {"attestations": attestations}
         )
-    approved, refused = services.review_bulk_approve(attestations=attestations, by=request.user)
+    approved, refused = reviews.review_bulk_approve(attestations=attestations, by=request.user)
     if approved:
         messages.success(
             request, f"Approved {len(approved)}: {', '.join(a.control.ref for a in approved)}."
         )
     for attestation, why in refused:
-        messages.error(request, f"{attestation.control.ref} in {attestation.checklist}: {why}")
+        messages.error(request, f"{attestation.checklist}: {why}")
     return redirect("checklists:review_queue")

@@ -11,6 +11,7 @@ Team members and leads get them on their own team through the team's role groups
 security reviewers and auditors get them on every team through global groups.
 """
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -60,3 +61,12 @@ def has_team_perm(user: User, perm: str, team: Team) -> bool:
 
 def team_group_name(team: Team, role: str) -> str:
     return f"team-{team.pk}-{role}"
+
+
+def team_member_ids(team: Team) -> set[int]:
+    """The people of the team: who may own its controls."""
+    return set(team.memberships.values_list("user_id", flat=True))
+
+
+def assignable_owners(team: Team) -> QuerySet:
+    return get_user_model().objects.filter(memberships__team=team).order_by("username")

@@ -3,7 +3,8 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from checklists.models import AnswerStatus, Attestation, Provider
-from checklists.services import attestations as services
+from checklists.services import answers, reviews
+from checklists.services import evidence as evidence_services
 from checklists.services.checklists import checklist_create
 
 
@@ -25,12 +26,13 @@ def answer(
     **kw,
 ):
     attestation.refresh_from_db()
-    return services.attestation_save(
+    return answers.attestation_save(
         attestation=attestation,
         by=by,
         status=status,
         statement=statement,
         justification=kw.pop("justification", ""),
+        addresses_all=kw.pop("addresses_all", True),
         expected_version=attestation.version,
         **kw,
     )
@@ -38,14 +40,14 @@ def answer(
 
 def submit(attestation: Attestation, by):
     attestation.refresh_from_db()
-    return services.attestation_submit(
+    return answers.attestation_submit(
         attestation=attestation, by=by, expected_version=attestation.version
     )
 
 
 def approve(attestation: Attestation, by):
     attestation.refresh_from_db()
-    return services.review_approve(
+    return reviews.review_approve(
         attestation=attestation, by=by, expected_version=attestation.version
     )
 
@@ -54,7 +56,7 @@ def upload(
     attestation: Attestation, by, name="config.txt", content=b"TLS 1.2 minimum on every listener\n"
 ):
     attestation.refresh_from_db()
-    return services.evidence_add_file(
+    return evidence_services.evidence_add_file(
         attestation=attestation,
         upload=SimpleUploadedFile(name, content),
         description="Listener configuration",

@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from checklists.models import AnswerStatus, Attestation, Decision, ReviewDecision, ReviewState
+from checklists.selectors import assessments as selectors
 from checklists.selectors.assessments import todo_for
-from checklists.services import attestations as services
+from checklists.services import answers, reviews
+from checklists.services import evidence as evidence_services
 from portal.audit.models import AuditEvent
 from tests.checklists.assessment_helpers import (
     answer,
@@ -59,7 +61,7 @@ def test_it_requires_a_justification(item, member, status):
 def test_it_refuses_a_stale_form(item, member, lead):
     answer(item, member)
     with pytest.raises(ValidationError, match="changed while you were editing it"):
-        services.attestation_save(
+        answers.attestation_save(
             attestation=item,
             by=lead,
             status=AnswerStatus.IMPLEMENTED,
@@ -100,7 +102,7 @@ def test_four_eyes_nobody_approves_what_they_edited(item, member, reviewer):
     submit(item, member)
     with pytest.raises(
         ValidationError,
-        match="You edited GOPAY-1.2 or its evidence, so another reviewer must approve it.",
+        match="GOPAY-1.2: You edited this answer or its evidence",
     ):
         approve(item, reviewer)
     assert Attestation.objects.get(pk=item.pk).review_state == ReviewState.SUBMITTED
@@ -122,7 +124,7 @@ def test_a_reviewer_approves_and_the_decision_is_final(item, member, reviewer):
     item.refresh_from_db()
     assert item.review_state == ReviewState.APPROVED
     # Reversing is a new decision; the first stays.
-    services.review_request_changes(
+    reviews.review_request_changes(
         attestation=item, by=reviewer, comment="Wrong system.", expected_version=item.version
     )
     assert list(
@@ -142,7 +144,7 @@ def test_a_change_request_needs_a_comment(item, member, reviewer):
     submit(item, member)
     item.refresh_from_db()
     with pytest.raises(ValidationError, match="a comment is required"):
-        services.review_request_changes(
+        reviews.review_request_changes(
             attestation=item, by=reviewer, comment="  ", expected_version=item.version
         )
 
@@ -151,7 +153,7 @@ def test_changes_requested_appear_on_the_teams_to_do(item, member, reviewer):
     answer(item, member)
     submit(item, member)
     item.refresh_from_db()
-    services.review_request_changes(
+    reviews.review_request_changes(
         attestation=item, by=reviewer, comment="Attach proof.", expected_version=item.version
     )
     assert list(todo_for(member)["changes_requested"]) == [item]
@@ -185,7 +187,7 @@ def test_changing_an_approved_answers_evidence_sends_it_back_to_review(item, mem
     approve(item, reviewer)
     item.refresh_from_db()
     link = item.evidence_links.get(evidence=evidence)
-    services.evidence_withdraw(
+    evidence_services.evidence_withdraw(
         attestation=item, link=link, by=member, expected_version=item.version
     )
     item.refresh_from_db()
@@ -203,7 +205,7 @@ def test_bulk_approval_reports_refusals(catalog, team, lead, member, reviewer):
     submit(first, member)
     submit(second, member)
     items = list(Attestation.objects.filter(pk__in=[first.pk, second.pk]).select_related("control"))
-    approved, refused = services.review_bulk_approve(attestations=items, by=reviewer)
+    approved, refused = reviews.review_bulk_approve(attestations=items, by=reviewer)
     assert [a.pk for a in approved] == [first.pk]
     assert [(a.pk, "another reviewer must approve it" in why) for a, why in refused] == [
         (second.pk, True)
@@ -247,7 +249,7 @@ def test_only_a_submitted_answer_can_be_approved(item, member, reviewer):
     answer(item, member)
     submit(item, member)
     item.refresh_from_db()
-    services.review_request_changes(
+    reviews.review_request_changes(
         attestation=item, by=reviewer, comment="Attach proof.", expected_version=item.version
     )
     with pytest.raises(ValidationError, match="only an answer awaiting review can be approved"):
@@ -259,18 +261,19 @@ def test_assigning_an_owner_keeps_the_approval(item, member, lead, reviewer):
     submit(item, member)
     approve(item, reviewer)
     item.refresh_from_db()
-    services.attestation_save(
+    answers.attestation_save(
         attestation=item,
         by=lead,
         status=item.status,
         statement=item.statement,
         owner=member,
         due_date=timezone.localdate(),
+        addresses_all=True,
         expected_version=item.version,
     )
     item.refresh_from_db()
     assert item.review_state == ReviewState.APPROVED and item.owner == member
-    assert lead.pk not in services.editors_of(item)
+    assert lead.pk not in selectors.editors_of(item)
     assert AuditEvent.objects.filter(action="checklists.attestation.assigned", actor=lead).exists()
 
 
@@ -284,7 +287,7 @@ def test_assigning_an_owner_keeps_the_approval(item, member, lead, reviewer):
 def test_typed_secrets_are_refused(item, member, field, value):
     kwargs = {"statement": "Done.", "justification": "", field: value}
     with pytest.raises(ValidationError, match=f"The {field} looks like it holds"):
-        services.attestation_save(
+        answers.attestation_save(
             attestation=item,
             by=member,
             status=AnswerStatus.PARTIAL if field == "justification" else AnswerStatus.IMPLEMENTED,
@@ -296,7 +299,7 @@ def test_typed_secrets_are_refused(item, member, field, value):
 
 def test_a_link_with_a_key_in_it_is_refused(item, member):
     with pytest.raises(ValidationError, match="The link looks like it holds"):
-        services.evidence_add_link(
+        evidence_services.evidence_add_link(
             attestation=item,
             url="https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
             description="Alerts channel",

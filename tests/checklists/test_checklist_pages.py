@@ -116,13 +116,13 @@ def test_the_todo_page_covers_the_latest_checklist_only(catalog, team, lead, mem
 
 def test_changes_requested_show_to_who_answered_or_owns(catalog, team, lead, member, reviewer):
     from checklists.selectors.assessments import todo_for
-    from checklists.services import attestations as services
+    from checklists.services import reviews
 
     checklist = make_checklist(team, lead, providers=("mixpay",))
     item = answer(attestation_of(checklist, "MIXPAY-2"), member)
     submit(item, member)
     item.refresh_from_db()
-    services.review_request_changes(
+    reviews.review_request_changes(
         attestation=item, by=reviewer, comment="More.", expected_version=item.version
     )
     assert list(todo_for(member)["changes_requested"]) == [item]

@@ -158,12 +158,12 @@ def test_a_link_must_be_https(client, item, member):
 
 def test_a_double_submit_is_refused(client, item, member):
     client.force_login(member)
-    client.post(
-        _url("attestation_save", item),
-        {"status": "implemented", "statement": "Back end only.", "expected_version": 0},
-    )
-    client.post(_url("attestation_submit", item), {"expected_version": 1})
-    again = client.post(_url("attestation_submit", item), {"expected_version": 1}, follow=True)
+    form = {"status": "implemented", "statement": "Back end only.", "addresses_all": "on"}
+    client.post(_url("attestation_save", item), {**form, "expected_version": 0})
+    form["expected_version"] = 1
+    client.post(_url("attestation_submit", item), form)
+    again = client.post(_url("attestation_submit", item), form)
+    assert again.status_code == 400
     assert "This answer is already awaiting review." in again.content.decode()
     assert AuditEvent.objects.filter(action="checklists.attestation.submitted").count() == 1
 
@@ -175,7 +175,10 @@ def test_an_answer_needs_its_justification(client, item, member):
         {"status": "not-applicable", "statement": "", "expected_version": 0},
         follow=True,
     )
-    assert "A justification is required for this status." in response.content.decode()
+    assert (
+        "Explain why the control is not applicable: a justification is required."
+        in response.content.decode()
+    )
     assert Attestation.objects.get(pk=item.pk).version == 0
 
 
@@ -188,7 +191,7 @@ def test_a_refused_answer_keeps_what_was_typed(client, item, member):
     assert response.status_code == 400
     page = response.content.decode()
     assert "Half of the services are done." in page
-    assert "A justification is required for this status." in page
+    assert "Explain why the control is partially implemented: a justification is required." in page
 
 
 def test_the_answers_history_lists_its_evidence(client, item, member, reviewer):

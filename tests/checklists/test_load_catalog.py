@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from checklists.models import Control, EquivalenceGroup, OwaspReference, Provider, Source
 from checklists.services.catalog import default_catalog_paths
@@ -193,3 +194,91 @@ def test_the_default_catalog_has_one_file_per_seed_and_the_groups():
         "ucanpay.yaml",
         "equivalence-groups.yaml",
     }
+
+
+def test_it_refuses_a_number_where_text_is_expected(db, tmp_path):
+    path = tmp_path / "unquoted.yaml"
+    text = yaml.safe_dump(
+        {
+            "source": {"slug": "testpay-guide", "title": "Guide"},
+            "provider": {"slug": "testpay", "name": "Testpay"},
+            "controls": [_control("TEST-1.10")],
+        },
+        sort_keys=False,
+    ).replace("section: '1.10'", "section: 1.10")
+    path.write_text(text)
+    assert _load_error(path) == (
+        f"{path}: TEST-1.10: field 'section': expected text, got the float 1.1; put it in quotes. "
+        "Nothing was loaded."
+    )
+    assert not Control.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            {"recurrence_days": 90},
+            "field 'recurrence_set_by': say who set the interval: provider (the guide names it) "
+            "or catalog (our choice)",
+        ),
+        (
+            {"recurrence_days": 90, "recurrence_set_by": "us"},
+            "field 'recurrence_set_by': say who set the interval: provider (the guide names it) "
+            "or catalog (our choice)",
+        ),
+        (
+            {"recurrence_set_by": "provider"},
+            "field 'recurrence_set_by': only a recurring control says who set its interval",
+        ),
+        ({"derived": "yes"}, "field 'derived': expected true or false"),
+    ],
+)
+def test_it_checks_who_set_an_interval_and_derived_controls(db, tmp_path, fields, message):
+    path = _provider_file(tmp_path, "interval", [_control("TEST-1", **fields)])
+    assert _load_error(path) == f"{path}: TEST-1: {message}. Nothing was loaded."
+
+
+def test_it_loads_interval_origin_attribution_and_derived(db, tmp_path):
+    path = _provider_file(
+        tmp_path,
+        "good",
+        [
+            _control("TEST-1", recurrence_days=90, recurrence_set_by="provider"),
+            _control("TEST-2", derived=True),
+        ],
+    )
+    document = yaml.safe_load(path.read_text())
+    document["source"]["attribution"] = "An article by a vendor, not the provider's own guide."
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    _load(path)
+    first, second = Control.objects.get(ref="TEST-1"), Control.objects.get(ref="TEST-2")
+    assert (first.recurrence_set_by, first.derived) == ("provider", False)
+    assert first.recurrence_label == "Testpay requires it every 90 days"
+    assert (second.recurrence_set_by, second.derived, second.recurrence_label) == ("", True, "")
+    assert Source.objects.get(slug="testpay-guide").attribution.startswith("An article by a vendor")
+
+
+def test_a_group_removed_from_the_groups_file_is_removed(db, tmp_path):
+    _load()
+    groups_file = next(p for p in default_catalog_paths() if p.name == "equivalence-groups.yaml")
+    document = yaml.safe_load(groups_file.read_text())
+    dropped = document["groups"].pop(0)
+    trimmed = tmp_path / "equivalence-groups.yaml"
+    trimmed.write_text(yaml.safe_dump(document, sort_keys=False))
+    providers = [p for p in default_catalog_paths() if p.name != "equivalence-groups.yaml"]
+    _load(*providers, trimmed)
+    assert not EquivalenceGroup.objects.filter(slug=dropped["slug"]).exists()
+    assert not Control.objects.filter(ref__in=dropped["members"], equivalence_group__isnull=False)
+
+
+def test_the_catalog_admin_is_read_only(admin_client, catalog):
+    control = Control.objects.get(ref="CODEPAY-1.4a.1")
+    change = reverse("admin:checklists_control_change", args=[control.pk])
+    page = admin_client.get(change)
+    assert page.status_code == 200 and b'name="title"' not in page.content
+    admin_client.post(change, {"title": "Edited in the admin"})
+    control.refresh_from_db()
+    assert control.title != "Edited in the admin"
+    for model in ("control", "provider", "source", "equivalencegroup", "owaspreference"):
+        assert admin_client.get(reverse(f"admin:checklists_{model}_add")).status_code == 403

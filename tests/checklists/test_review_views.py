@@ -118,7 +118,7 @@ def test_four_eyes_in_the_browser_flow(client, checklist, team, reviewer):
         follow=True,
     )
     assert (
-        "You edited GOPAY-1.2 or its evidence, so another reviewer must approve it."
+        "GOPAY-1.2: You edited this answer or its evidence, so another reviewer must approve it."
         in response.content.decode()
     )
     second_reviewer = make_user("second-reviewer")

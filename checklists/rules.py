@@ -1,0 +1,215 @@
+"""The answer and review rules, in one place.
+
+Pure functions over an answer's state: each returns what is wrong (a sentence for the person)
+or None. Services refuse with them, views turn them into flags for templates, and any later
+entry point (the API, a task) asks the same functions.
+
+Answering once for an equivalence group: the strictest member (by severity, then by how
+often it recurs, then catalog order) carries the answer, the answer page shows every member's
+requirement, and a group answer must be confirmed to address all of them. "Not applicable" is
+judged control by control, so it never stands for a group: the team answers the members
+separately instead. A group approval goes stale at the shortest interval among its members.
+"""
+
+from collections.abc import Collection, Iterable
+from datetime import date, timedelta
+from typing import Protocol
+
+from checklists.models import (
+    NEEDS_JUSTIFICATION,
+    AnswerStatus,
+    ReviewState,
+)
+from checklists.models.catalog import SEVERITY_RANK
+
+NEEDS_STATEMENT = (AnswerStatus.IMPLEMENTED, AnswerStatus.PARTIAL)
+
+
+class _Control(Protocol):
+    ref: str
+    severity: str
+    recurrence_days: int | None
+    position: int
+
+
+# --- Equivalence groups --------------------------------------------------------------------
+
+
+def strictness(control: _Control, order: int = 0) -> tuple:
+    """Sort key: the strictest control first. `order` breaks ties by catalog order."""
+    days = control.recurrence_days
+    return (SEVERITY_RANK[control.severity], days is None, days or 0, order)
+
+
+def choose_carrier(controls: list[_Control]) -> _Control:
+    """The member of a group, among those in a checklist, that carries the group's answer."""
+    return min(enumerate(controls), key=lambda item: strictness(item[1], item[0]))[1]
+
+
+def review_interval_days(controls: Iterable[_Control]) -> int | None:
+    """An approval standing for several controls goes stale by the most frequent of them."""
+    intervals = [control.recurrence_days for control in controls if control.recurrence_days]
+    return min(intervals) if intervals else None
+
+
+def next_review_due(controls: Iterable[_Control], *, approved_on: date) -> date | None:
+    days = review_interval_days(controls)
+    return approved_on + timedelta(days=days) if days else None
+
+
+# --- Answers -------------------------------------------------------------------------------
+
+
+def why_not_answerable(*, carrier_ref: str | None) -> str | None:
+    """A control answered through another member of its group is answered there."""
+    if carrier_ref:
+        return f"This control is answered through {carrier_ref}; answer it there."
+    return None
+
+
+def answer_problems(
+    *,
+    status: str,
+    statement: str,
+    justification: str,
+    covered_refs: Collection[str] = (),
+    addresses_all: bool = False,
+) -> list[str]:
+    """What is wrong with an answer, as sentences; empty when it can be saved."""
+    problems = []
+    if status not in AnswerStatus.values:
+        problems.append(f"{status!r} is not an answer.")
+        return problems
+    if status in NEEDS_JUSTIFICATION and not justification.strip():
+        problems.append(
+            f"Explain why the control is {AnswerStatus(status).label.lower()}: "
+            "a justification is required."
+        )
+    if status in NEEDS_STATEMENT and not statement.strip():
+        problems.append("Describe how the control is met.")
+    if covered_refs and status == AnswerStatus.NOT_APPLICABLE:
+        problems.append(
+            "Not applicable is decided control by control, so it cannot stand for "
+            f"{', '.join(covered_refs)}: answer the group's controls separately first."
+        )
+    if covered_refs and status in NEEDS_STATEMENT and not addresses_all:
+        problems.append(
+            f"This answer also stands for {', '.join(covered_refs)}: confirm that it "
+            "addresses every requirement listed, or answer the controls separately."
+        )
+    return problems
+
+
+def review_state_after_change(*, review_state: str, status: str) -> str:
+    """Where an answer goes when its content or evidence changes: an approval ends (back to
+    the reviewers), and an answer set back to unanswered leaves the review queue."""
+    if status == AnswerStatus.UNANSWERED:
+        if review_state in (ReviewState.SUBMITTED, ReviewState.APPROVED):
+            return ReviewState.DRAFT
+        return review_state
+    if review_state == ReviewState.APPROVED:
+        return ReviewState.SUBMITTED
+    return review_state
+
+
+def is_stale(*, review_state: str, next_review_due: date | None, today: date) -> bool:
+    return (
+        review_state == ReviewState.APPROVED
+        and next_review_due is not None
+        and next_review_due < today
+    )
+
+
+def _submission_closed(
+    *, review_state: str, next_review_due: date | None, today: date
+) -> str | None:
+    if review_state == ReviewState.SUBMITTED:
+        return "This answer is already awaiting review."
+    if review_state == ReviewState.APPROVED and not is_stale(
+        review_state=review_state, next_review_due=next_review_due, today=today
+    ):
+        return "This answer is approved; change it to send it back to review."
+    return None
+
+
+def submission_open(*, review_state: str, next_review_due: date | None, today: date) -> bool:
+    """Whether an answer in this review state may be sent to the reviewers (once answered)."""
+    return (
+        _submission_closed(review_state=review_state, next_review_due=next_review_due, today=today)
+        is None
+    )
+
+
+def why_not_submittable(
+    *, status: str, review_state: str, next_review_due: date | None, today: date
+) -> str | None:
+    closed = _submission_closed(
+        review_state=review_state, next_review_due=next_review_due, today=today
+    )
+    if closed:
+        return closed
+    if status == AnswerStatus.UNANSWERED:
+        return "Answer the control before submitting it for review."
+    return None
+
+
+def link_problem(url: str) -> str | None:
+    if not url.startswith("https://"):
+        return "Link to an https:// address."
+    return None
+
+
+def evidence_period_problem(valid_from: date | None, valid_until: date | None) -> str | None:
+    if valid_from and valid_until and valid_until < valid_from:
+        return "The evidence cannot stop being valid before it starts."
+    return None
+
+
+def owner_problem(
+    *,
+    current_owner_id: int | None,
+    new_owner_id: int | None,
+    may_assign: bool,
+    team_member_ids: Collection[int],
+) -> str | None:
+    """Leads assign owners, and only to people of the team."""
+    if new_owner_id == current_owner_id:
+        return None
+    if not may_assign:
+        return "Only a team lead can assign or change the owner."
+    if new_owner_id is not None and new_owner_id not in team_member_ids:
+        return "The owner must be a member of the team."
+    return None
+
+
+# --- Reviews -------------------------------------------------------------------------------
+
+
+def why_not_approvable(
+    *, status: str, review_state: str, reviewer_id: int, editor_ids: Collection[int]
+) -> str | None:
+    if review_state != ReviewState.SUBMITTED:
+        return (
+            f"This answer is {ReviewState(review_state).label.lower()}; "
+            "only an answer awaiting review can be approved."
+        )
+    if status == AnswerStatus.UNANSWERED:
+        return "This answer is unanswered; there is nothing to approve."
+    if reviewer_id in editor_ids:
+        return "You edited this answer or its evidence, so another reviewer must approve it."
+    return None
+
+
+def why_no_changes_request(*, review_state: str) -> str | None:
+    if review_state not in (ReviewState.SUBMITTED, ReviewState.APPROVED):
+        return (
+            f"This answer is {ReviewState(review_state).label.lower()}; "
+            "changes can be requested on an answer awaiting review or approved."
+        )
+    return None
+
+
+def review_comment_problem(*, requesting_changes: bool, comment: str) -> str | None:
+    if requesting_changes and not comment.strip():
+        return "Say what needs to change: a comment is required."
+    return None

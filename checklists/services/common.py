@@ -1,0 +1,95 @@
+"""What the answer, evidence and review services share: the row lock, versions, secret refusal."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from checklists import rules
+from checklists.evidence.scanning import TextScanner
+from checklists.models import Attestation, AttestationVersion, ReviewState
+
+
+def refuse_secrets(**fields: str) -> None:
+    """Text typed into the portal is scanned like uploaded files: no live credentials kept."""
+    for label, text in fields.items():
+        scanner = TextScanner()
+        finding = scanner.feed(text or "") or scanner.finish()
+        if finding is not None:
+            raise ValidationError(
+                f"The {label.replace('_', ' ')} looks like it holds {finding.kind} (line "
+                f"{finding.line}); remove it — the portal must never hold live credentials."
+            )
+
+
+def refuse(problem: str | None, *more: str | None) -> None:
+    """Raise the rules' objections, if any, as one ValidationError."""
+    problems = [p for p in (problem, *more) if p]
+    if problems:
+        raise ValidationError(problems)
+
+
+def locked(attestation: Attestation, expected_version: int | None) -> Attestation:
+    """Lock the answer's own row (not the catalog, checklist or team rows it joins) and refuse
+    if someone saved a newer version since the form was opened."""
+    current = (
+        Attestation.objects.select_for_update(of=("self",))
+        .select_related(
+            "checklist__team", "control__source__provider", "satisfied_through__control"
+        )
+        .get(pk=attestation.pk)
+    )
+    if expected_version is not None and current.version != expected_version:
+        raise ValidationError(
+            f"This answer changed while you were editing it (now version {current.version}). "
+            "Reload the page, check the changes, and try again."
+        )
+    return current
+
+
+def refuse_if_covered(attestation: Attestation) -> None:
+    carrier = attestation.satisfied_through
+    refuse(rules.why_not_answerable(carrier_ref=carrier.control.ref if carrier else None))
+
+
+def new_version(attestation: Attestation, *, by, changed: list[str]) -> dict:
+    """Bump the version, move the review state as the rules say, and keep a snapshot.
+    Returns the review-state change, for the audit event."""
+    attestation.version += 1
+    state_change = {}
+    new_state = rules.review_state_after_change(
+        review_state=attestation.review_state, status=attestation.status
+    )
+    if new_state != attestation.review_state:
+        state_change = {"review_state": [attestation.review_state, new_state]}
+        attestation.review_state = new_state
+        attestation.submitted_at = timezone.now() if new_state == ReviewState.SUBMITTED else None
+        attestation.approved_at = None
+        attestation.next_review_due = None
+    attestation.save()
+    AttestationVersion.objects.create(
+        attestation=attestation,
+        number=attestation.version,
+        status=attestation.status,
+        statement=attestation.statement,
+        justification=attestation.justification,
+        owner=attestation.owner,
+        due_date=attestation.due_date,
+        evidence_ids=list(
+            attestation.evidence_links.filter(withdrawn_at__isnull=True).values_list(
+                "evidence_id", flat=True
+            )
+        ),
+        changed_fields=changed,
+        saved_by=by,
+    )
+    return state_change
+
+
+def plain(value):
+    """A value as JSON for the audit trail."""
+    if value is None or isinstance(value, str | int):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
