@@ -117,7 +117,14 @@ def test_a_member_answers_with_evidence_and_a_reviewer_approves(
     expect(
         page.get_by_text(re.compile(r"token-storage\.md uploaded \(SHA-256 [0-9a-f]{64}\)"))
     ).to_be_visible()
-    page.get_by_role("button", name="Submit for review").click()
+    # Edit and submit in one step: what was typed is what the reviewers get.
+    page.get_by_label("Statement").fill(
+        "Only the back end holds the client token; every release bundle is scanned in CI."
+    )
+    group_answer = page.get_by_label(re.compile("addresses every requirement listed above"))
+    if group_answer.count():
+        group_answer.check()
+    page.get_by_role("button", name="Save and submit for review").click()
     expect(page.get_by_text("Submitted for review.")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 
@@ -125,6 +132,9 @@ def test_a_member_answers_with_evidence_and_a_reviewer_approves(
     page.get_by_role("link", name="Review queue").click()
     page.get_by_role("link", name="GOPAY-1.2").click()
     expect(page.get_by_role("link", name="token-storage.md")).to_be_visible()
+    expect(
+        page.get_by_role("definition").filter(has_text="every release bundle is scanned")
+    ).to_be_visible()
     page.get_by_role("button", name=re.compile(r"^Approve version")).click()
     expect(page.get_by_text("GOPAY-1.2 approved.")).to_be_visible()
     expect(page.get_by_text("Nothing awaits review.")).to_be_visible()
