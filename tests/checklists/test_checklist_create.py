@@ -1,7 +1,15 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from checklists.models import AnswerStatus, Attestation, Checklist, Control, ReviewState
+from checklists.models import (
+    AnswerStatus,
+    Attestation,
+    Checklist,
+    Control,
+    EquivalenceGroup,
+    Provider,
+    ReviewState,
+)
 from portal.audit.models import AuditEvent
 from tests.checklists.assessment_helpers import answer, attestation_of, make_checklist, upload
 
@@ -20,14 +28,33 @@ def test_it_makes_one_attestation_per_applicable_control(catalog, team, lead):
     assert event.team_id == team.pk and event.changes["attestations"] == len(expected)
 
 
+def _group_spanning_providers():
+    """A group, its members' providers, and a member that carries it alone but not together."""
+    from checklists import rules
+    from checklists.services.checklists import applicable_controls
+
+    for group in EquivalenceGroup.objects.order_by("slug"):
+        slugs = sorted(set(group.controls.values_list("source__provider__slug", flat=True)))
+        together = list(
+            applicable_controls(
+                providers=list(Provider.objects.filter(slug__in=slugs)), asvs_level=0
+            ).filter(equivalence_group=group)
+        )
+        carrier = rules.choose_carrier(together)
+        for slug in slugs:
+            alone = [c for c in together if c.source.provider.slug == slug]
+            if alone and rules.choose_carrier(alone) != carrier:
+                return group, slugs, slug, rules.choose_carrier(alone), carrier
+    raise AssertionError("no group whose carrier changes with the providers chosen")
+
+
 def test_it_answers_an_equivalence_group_once(catalog, team, lead):
-    checklist = make_checklist(team, lead, providers=("codepay", "mixpay"))
-    # CodePay and MixPay both demand server-side verification of payment results.
-    group = Control.objects.get(ref="MIXPAY-1").equivalence_group
-    members = checklist.attestations.filter(control__equivalence_group=group).order_by("pk")
-    primary, *others = members
-    assert primary.satisfied_through is None
-    assert others and all(other.satisfied_through_id == primary.pk for other in others)
+    group, slugs, *_ = _group_spanning_providers()
+    checklist = make_checklist(team, lead, providers=slugs)
+    members = list(checklist.attestations.filter(control__equivalence_group=group))
+    carriers = [member for member in members if member.satisfied_through_id is None]
+    assert len(carriers) == 1 and len(members) >= 2
+    assert all(m.satisfied_through_id == carriers[0].pk for m in members if m is not carriers[0])
 
 
 def test_it_adds_the_asvs_baseline_by_level(catalog, team, lead):
@@ -87,35 +114,43 @@ def test_a_new_period_starts_from_the_previous_one(catalog, team, lead, member, 
     assert attestation_of(checklist, "GOPAY-1.3").status == AnswerStatus.UNANSWERED
 
 
-def test_a_copied_answer_follows_its_equivalence_group(catalog, team, lead, member):
-    group = Control.objects.get(ref="WECHAT-BP.1").equivalence_group
-    last = make_checklist(team, lead, period="2026-Q3", providers=("wechat",))
-    earlier = last.attestations.get(
-        control__equivalence_group=group, satisfied_through__isnull=True
-    )
-    answer(earlier, member, statement="No key in any repository.")
-    checklist = make_checklist(
-        team, lead, period="2026-Q4", providers=("gopay", "wechat"), copy_previous=True
-    )
-    primary = checklist.attestations.get(
-        control__equivalence_group=group, satisfied_through__isnull=True
-    )
-    assert primary.control != earlier.control  # GoPay's control carries the group now
+def test_a_group_answer_is_copied_to_the_groups_carrier(catalog, team, lead, member):
+    group, slugs, _, _, carrier = _group_spanning_providers()
+    last = make_checklist(team, lead, period="2026-Q3", providers=slugs)
+    answer(last.attestations.get(control=carrier), member, statement="No key in any repository.")
+    checklist = make_checklist(team, lead, period="2026-Q4", providers=slugs, copy_previous=True)
+    primary = checklist.attestations.get(control=carrier)
+    assert primary.satisfied_through is None
     assert primary.statement == "No key in any repository."
     assert AuditEvent.objects.filter(
         action="checklists.attestation.copied", object_id=str(primary.pk)
     ).exists()
 
 
-def test_the_strictest_member_carries_a_group(catalog, team, lead):
-    checklist = make_checklist(team, lead, providers=("codepay", "ucanpay"))
-    for group_attestations in _by_group(checklist).values():
-        primary = next(a for a in group_attestations if a.satisfied_through_id is None)
-        intervals = [
-            a.control.recurrence_days for a in group_attestations if a.control.recurrence_days
-        ]
-        if intervals:
-            assert primary.control.recurrence_days == min(intervals)
+def test_an_answer_for_one_control_never_comes_to_carry_a_group(catalog, team, lead, member):
+    """Answered when the team had one provider; now a stricter member carries the group, and
+    that answer never addressed the stricter duty."""
+    group, slugs, alone_slug, alone_carrier, carrier = _group_spanning_providers()
+    last = make_checklist(team, lead, period="2026-Q3", providers=(alone_slug,))
+    answer(last.attestations.get(control=alone_carrier), member, statement="Only this one.")
+    checklist = make_checklist(team, lead, period="2026-Q4", providers=slugs, copy_previous=True)
+    assert checklist.attestations.get(control=carrier).status == AnswerStatus.UNANSWERED
+    covered = checklist.attestations.get(control=alone_carrier)
+    assert covered.satisfied_through.control == carrier and covered.statement == ""
+
+
+def test_an_answer_given_alone_never_moves_to_another_control(catalog, team, lead, member):
+    """A group answered separately: each answer comes back only to its own control."""
+    group, slugs, alone_slug, alone_carrier, carrier = _group_spanning_providers()
+    last = make_checklist(team, lead, period="2026-Q3", providers=slugs)
+    lead_item = last.attestations.get(control=carrier)
+    from checklists.services import answers
+
+    answers.group_answer_separately(attestation=lead_item, by=member, expected_version=0)
+    answer(last.attestations.get(control=alone_carrier), member, statement="Only this one.")
+    checklist = make_checklist(team, lead, period="2026-Q4", providers=slugs, copy_previous=True)
+    assert checklist.attestations.get(control=carrier).status == AnswerStatus.UNANSWERED
+    assert checklist.attestations.get(control=alone_carrier).statement == "Only this one."
 
 
 def _by_group(checklist):
