@@ -39,15 +39,15 @@ def _queue_refs(response):
 
 
 def test_the_queue_lists_oldest_first_and_filters(client, checklist, member, reviewer):
-    older, newer, low = _submitted(checklist, member, "GOPAY-1.3", "GOPAY-1.2", "GOPAY-5.3")
+    older, newer, low = _submitted(checklist, member, "GOPAY-1.5", "GOPAY-1.2", "GOPAY-5.3")
     Attestation.objects.filter(pk=older.pk).update(submitted_at=timezone.now() - timedelta(days=9))
     client.force_login(reviewer)
-    assert _queue_refs(client.get(QUEUE)) == ["GOPAY-1.3", "GOPAY-1.2", "GOPAY-5.3"]
+    assert _queue_refs(client.get(QUEUE)) == ["GOPAY-1.5", "GOPAY-1.2", "GOPAY-5.3"]
     assert _queue_refs(client.get(QUEUE, {"severity": "critical"})) == ["GOPAY-1.2"]
-    assert _queue_refs(client.get(QUEUE, {"older_than_days": 7})) == ["GOPAY-1.3"]
+    assert _queue_refs(client.get(QUEUE, {"older_than_days": 7})) == ["GOPAY-1.5"]
     assert _queue_refs(client.get(QUEUE, {"provider": "mixpay"})) == []
     assert _queue_refs(client.get(QUEUE, {"team": "kopi-kita"})) == [
-        "GOPAY-1.3",
+        "GOPAY-1.5",
         "GOPAY-1.2",
         "GOPAY-5.3",
     ]
