@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from checklists.models import (
     Attestation,
@@ -17,6 +18,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     """Browsable, never edited here. The catalog changes through its reviewed YAML files and
     `load_catalog` (an edit here would be reverted by the next load); answers, evidence and
     reviews change only through the portal's pages and their services."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request, obj=None):
         return False
