@@ -10,6 +10,18 @@ def mark_existing_intervals(apps, schema_editor):
     Control.objects.filter(recurrence_days__isnull=False).update(recurrence_set_by="catalog")
 
 
+def release_unanswered_from_review(apps, schema_editor):
+    # Before this migration an answer set back to "unanswered" stayed with the reviewers.
+    Attestation = apps.get_model("checklists", "Attestation")
+    Attestation.objects.filter(
+        status="unanswered", review_state__in=("submitted", "approved")
+    ).update(review_state="draft", submitted_at=None, approved_at=None, next_review_due=None)
+    # "Not applicable" never stands for a group: such groups are answered separately from now.
+    Attestation.objects.filter(satisfied_through__status="not-applicable").update(
+        satisfied_through=None
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("checklists", "0001_initial"),
@@ -32,6 +44,7 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(mark_existing_intervals, migrations.RunPython.noop),
+        migrations.RunPython(release_unanswered_from_review, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name="attestation",
             constraint=models.CheckConstraint(

@@ -135,6 +135,19 @@ def attestation_submit(
             )
             if changes.get("review_state", [None, None])[1] == ReviewState.SUBMITTED:
                 return attestation  # the change itself sent the approved answer back to review
+        else:  # nothing typed: the stored answer must still pass the rules
+            refuse_if_covered(attestation)
+            refuse(
+                *rules.answer_problems(
+                    status=attestation.status,
+                    statement=attestation.statement,
+                    justification=attestation.justification,
+                    covered_refs=covered_refs(attestation),
+                    # A stored group answer was confirmed for these very controls when it was
+                    # saved, or copied from an answer that stood for all of them.
+                    addresses_all=True,
+                )
+            )
         refuse_if_covered(attestation)
         refuse(
             rules.why_not_submittable(

@@ -17,6 +17,7 @@ from checklists.models import (
 from checklists.periods import Quarter
 from checklists.services.catalog import ASVS_SOURCE_SLUG
 from portal.accounts.models import Team
+from portal.accounts.permissions import team_member_ids
 from portal.audit import services as audit
 
 
@@ -140,13 +141,22 @@ def _copy_answers(attestations: list[Attestation], source: Checklist, by) -> int
         .prefetch_related("evidence_links")
     )
     by_control = {old.control_id: old for old in earlier}
-    group_answers = set(
-        source.attestations.filter(satisfied_through__isnull=False).values_list(
-            "satisfied_through", flat=True
-        )
-    )
-    by_group = {old.control.equivalence_group_id: old for old in earlier if old.pk in group_answers}
+    stood_for: dict[int, set[int]] = {}  # an earlier answer's pk -> the controls it answered
+    for old in earlier:
+        stood_for[old.pk] = {old.control_id}
+    for carrier_id, control_id in source.attestations.filter(
+        satisfied_through__isnull=False
+    ).values_list("satisfied_through", "control"):
+        stood_for.setdefault(carrier_id, set()).add(control_id)
+    by_group = {
+        old.control.equivalence_group_id: old for old in earlier if len(stood_for[old.pk]) > 1
+    }
+    must_cover: dict[int, set[int]] = {}  # a new carrier's pk -> the controls it answers for
+    for attestation in attestations:
+        carrier = attestation.satisfied_through_id or attestation.pk
+        must_cover.setdefault(carrier, set()).add(attestation.control_id)
     carriers = {attestation.satisfied_through_id for attestation in attestations}
+    members = team_member_ids(source.team)  # an owner who left the team owns nothing new
     versions, links, copied = [], [], []
     for attestation in attestations:
         if attestation.satisfied_through_id:
@@ -154,12 +164,13 @@ def _copy_answers(attestations: list[Attestation], source: Checklist, by) -> int
         old = by_control.get(attestation.control_id) or by_group.get(
             attestation.control.equivalence_group_id
         )
-        if old is None or (
-            old.status == AnswerStatus.NOT_APPLICABLE and attestation.pk in carriers
-        ):
+        if old is None or not must_cover[attestation.pk] <= stood_for[old.pk]:
+            continue  # an answer never comes to stand for a control it did not answer
+        if old.status == AnswerStatus.NOT_APPLICABLE and attestation.pk in carriers:
             continue  # "not applicable" never comes to stand for a group
         attestation.status, attestation.statement = old.status, old.statement
-        attestation.justification, attestation.owner_id = old.justification, old.owner_id
+        attestation.justification = old.justification
+        attestation.owner_id = old.owner_id if old.owner_id in members else None
         attestation.version, attestation.copied_from = 1, old
         evidence_ids = [
             link.evidence_id for link in old.evidence_links.all() if link.withdrawn_at is None

@@ -22,9 +22,9 @@ def refuse_secrets(**fields: str) -> None:
             )
 
 
-def refuse(problem: str | None, *more: str | None) -> None:
+def refuse(*objections: str | None) -> None:
     """Raise the rules' objections, if any, as one ValidationError."""
-    problems = [p for p in (problem, *more) if p]
+    problems = [p for p in objections if p]
     if problems:
         raise ValidationError(problems)
 

@@ -120,6 +120,7 @@ def evidence_withdraw(
 ) -> EvidenceLink:
     with transaction.atomic():
         attestation = locked(attestation, expected_version)
+        refuse_if_covered(attestation)
         updated = EvidenceLink.objects.filter(pk=link.pk, withdrawn_at__isnull=True).update(
             withdrawn_at=timezone.now(), withdrawn_by=by
         )

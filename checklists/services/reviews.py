@@ -34,7 +34,8 @@ def review_approve(
                 editor_ids=editors_of(attestation),
             ),
         )
-        controls = [attestation.control, *(a.control for a in attestation.covers.all())]
+        covered = attestation.covers.select_related("control")
+        controls = [attestation.control, *(a.control for a in covered)]
         due = rules.next_review_due(controls, approved_on=timezone.localdate())
         decision = _decide(
             attestation, by=by, decision=Decision.APPROVED, comment=comment, next_review_due=due

@@ -100,7 +100,9 @@ def attestation_page(
             status=attestation.status,
             review_state=attestation.review_state,
             reviewer_id=user.pk,
-            editor_ids=selectors.editors_of(attestation),
+            editor_ids=selectors.editors_of(attestation)
+            if attestation.review_state == ReviewState.SUBMITTED
+            else (),
         )
         if can_review
         else None
@@ -141,7 +143,12 @@ def attestation_page(
             ),
             "can_split": can_answer and bool(covered),
             "can_approve": can_approve,
-            "review_note": REVIEW_NOTES.get(attestation.review_state, approve_refusal)
+            "review_note": (
+                f"This control is answered through {carrier.control.ref}: review the "
+                "group's answer there."
+                if carrier
+                else REVIEW_NOTES.get(attestation.review_state, approve_refusal)
+            )
             if can_review
             else None,
             "can_request_changes": can_request_changes,

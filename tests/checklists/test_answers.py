@@ -219,3 +219,77 @@ def test_another_teams_member_cannot_be_made_owner_through_the_page(client, item
     assert response.status_code == 400
     item.refresh_from_db()
     assert item.owner is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_releases_unanswered_answers_stuck_with_the_reviewers():
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("checklists", "0001_initial")])
+    old = executor.loader.project_state([("checklists", "0001_initial")]).apps
+    team = old.get_model("accounts", "Team").objects.create(name="T", slug="t")
+    user = old.get_model("auth", "User").objects.create(username="u")
+    provider = old.get_model("checklists", "Provider").objects.create(slug="p", name="P")
+    source = old.get_model("checklists", "Source").objects.create(
+        slug="s", title="S", kind="provider-guide", provider=provider
+    )
+    control = old.get_model("checklists", "Control").objects.create(
+        ref="P-1",
+        source=source,
+        section="1",
+        title="t",
+        requirement="r",
+        category="credentials",
+        severity="high",
+        severity_reason="r",
+        evidence_guidance="e",
+        recurrence_days=90,
+    )
+    checklist = old.get_model("checklists", "Checklist").objects.create(
+        team=team, period="2026-Q4", created_by=user
+    )
+    stuck = old.get_model("checklists", "Attestation").objects.create(
+        checklist=checklist, control=control, status="unanswered", review_state="submitted"
+    )
+    call_command("migrate", "checklists", verbosity=0)
+    stuck = Attestation.objects.get(pk=stuck.pk)
+    assert stuck.review_state == ReviewState.DRAFT and stuck.submitted_at is None
+    assert Attestation._meta.model.objects.get(pk=stuck.pk).control.recurrence_set_by == "catalog"
+
+
+def test_evidence_can_be_removed_from_the_page(client, item, member):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    evidence.evidence_add_file(
+        attestation=item,
+        upload=SimpleUploadedFile("scan.txt", b"no findings\n"),
+        description="Scan",
+        by=member,
+        expected_version=0,
+    )
+    client.force_login(member)
+    page = client.get(item.get_absolute_url()).content.decode()
+    assert '<button type="submit" class="danger">Remove</button>' in page
+
+
+def test_a_bare_submit_still_checks_the_stored_answer(item, member):
+    Attestation.objects.filter(pk=item.pk).update(
+        status=AnswerStatus.IMPLEMENTED, statement="", version=1
+    )
+    item.refresh_from_db()
+    with pytest.raises(ValidationError, match="Describe how the control is met."):
+        answers.attestation_submit(attestation=item, by=member, expected_version=1)
+
+
+def test_a_reviewer_on_a_covered_control_is_sent_to_the_groups_answer(
+    client, catalog, team, lead, reviewer
+):
+    checklist = make_checklist(team, lead, providers=("gopay", "codepay", "wechat", "ucanpay"))
+    covered = checklist.attestations.filter(satisfied_through__isnull=False).first()
+    client.force_login(reviewer)
+    page = client.get(covered.get_absolute_url()).content.decode()
+    assert f"answered through {covered.satisfied_through.control.ref}: review the" in page
+    assert "Approve version" not in page
