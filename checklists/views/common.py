@@ -120,6 +120,11 @@ def attestation_page(
         else attestation.covers.all()
     )
     decisions = list(attestation.decisions.all())
+    links = (
+        carrier.evidence_links.select_related("evidence__uploaded_by")
+        if carrier
+        else attestation.evidence_links.all()
+    )
     return render(
         request,
         "checklists/attestation_detail.html",
@@ -133,6 +138,7 @@ def attestation_page(
                 next_review_due=answer.next_review_due,
                 today=today,
             ),
+            "evidence_links": [link for link in links if link.withdrawn_at is None],
             "group_members": [answer.control, *(a.control for a in covered)] if covered else [],
             "can_answer": can_answer,
             "can_submit": can_answer

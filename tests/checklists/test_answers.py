@@ -293,3 +293,23 @@ def test_a_reviewer_on_a_covered_control_is_sent_to_the_groups_answer(
     page = client.get(covered.get_absolute_url()).content.decode()
     assert f"answered through {covered.satisfied_through.control.ref}: review the" in page
     assert "Approve version" not in page
+
+
+def test_a_covered_control_shows_the_evidence_of_the_answer_it_relies_on(
+    client, catalog, team, lead, member
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    checklist = make_checklist(team, lead, providers=("gopay", "codepay", "wechat", "ucanpay"))
+    covered = checklist.attestations.filter(satisfied_through__isnull=False).first()
+    evidence.evidence_add_file(
+        attestation=covered.satisfied_through,
+        upload=SimpleUploadedFile("group-proof.txt", b"all members met\n"),
+        description="Proof for the group",
+        by=member,
+        expected_version=0,
+    )
+    client.force_login(member)
+    page = client.get(covered.get_absolute_url()).content.decode()
+    assert "group-proof.txt" in page and "which carries the answer" in page
+    assert "Remove</button>" not in page  # removed only on the carrier's page
