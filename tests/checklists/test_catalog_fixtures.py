@@ -781,3 +781,37 @@ def test_it_keeps_incident_contacts_well_formed(name):
     if contact:
         assert set(contact) == {"email", "instructions"}, name
         assert contact["email"] == "" or EMAIL.fullmatch(contact["email"]), name
+
+
+# What a review of the catalog against the seeds corrected; each line failed before.
+REVIEWED_SEVERITIES = {
+    "CODEPAY-1.4b.1": "low",  # keeping devices updated: hygiene, not a direct exposure
+    "CODEPAY-1.4c.1": "low",  # CodePay only recommends the IP allow-list
+    "MIXPAY-1.1": "critical",  # without the order lookup any forged callback pays out
+    "GOPAY-1.3": "critical",  # the same duty as WECHAT-BP.1, rated the same
+}
+REVIEWED_WORDING = {
+    # (ref, what the text must say, what it must no longer say)
+    "CODEPAY-1.4c.1": ("Recommended, not required", "must"),
+    "CODEPAY-2.5a": ("latest stable", "supported"),
+    "UCANPAY-ENCRYPTION": ("as its example", "only AES"),
+    "UCANPAY-ERRORS.1": ("Every error message", "payment and account"),
+    "WECHAT-BP.2": ("Copies exist only where the application needs", "nowhere else"),
+}
+
+
+def test_it_keeps_the_reviewed_severities():
+    refs = controls_by_ref()
+    assert {ref: refs[ref][1]["severity"] for ref in REVIEWED_SEVERITIES} == REVIEWED_SEVERITIES
+
+
+@pytest.mark.parametrize("ref", sorted(REVIEWED_WORDING))
+def test_it_keeps_the_reviewed_meaning(ref):
+    must, must_not = REVIEWED_WORDING[ref]
+    requirement = controls_by_ref()[ref][1]["requirement"]
+    assert must in requirement and must_not not in requirement
+
+
+def test_it_sets_no_interval_the_guide_does_not_ask_for():
+    refs = controls_by_ref()
+    assert refs["CODEPAY-1.4a.4"][1]["recurrence_days"] is None  # leavers: at departure
