@@ -30,10 +30,15 @@ def refuse(*objections: str | None) -> None:
 
 
 def locked(attestation: Attestation, expected_version: int | None) -> Attestation:
-    """Lock the answer's own row (not the catalog, checklist or team rows it joins) and refuse
-    if someone saved a newer version since the form was opened."""
+    """Lock the answer's own row and refuse if someone saved a newer version since the form
+    was opened.
+
+    Only this row (`of`), and as FOR NO KEY UPDATE (`no_key`): it does not block the key-share
+    locks that foreign-key checks take, so a quarter being copied from this answer, which
+    holds the audit chain's head, never waits on it while it waits on the head (a deadlock).
+    """
     current = (
-        Attestation.objects.select_for_update(of=("self",))
+        Attestation.objects.select_for_update(of=("self",), no_key=True)
         .select_related(
             "checklist__team", "control__source__provider", "satisfied_through__control"
         )
