@@ -50,7 +50,7 @@ def fill(events: int, batch: int) -> float:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from portal.audit import chain, services
+    from portal.audit import chain, mac, services
     from portal.audit.models import AuditChainHead, AuditEvent
 
     call_command("migrate", verbosity=0)
@@ -64,6 +64,7 @@ def fill(events: int, batch: int) -> float:
     start_time = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     started = time.perf_counter()
     previous = chain.GENESIS_HASH
+    mac_key = mac.required_mac_key()
     for first in range(1, events + 1, batch):
         rows = []
         for sequence in range(first, min(first + batch - 1, events) + 1):
@@ -77,14 +78,19 @@ def fill(events: int, batch: int) -> float:
                 "object_id": str(sequence // 3),
                 "object_label": f"Control {sequence % 120} for merchant {sequence % 20}",
                 "team_id": sequence % 20 + 1,
-                "changes": {"status": ["submitted", "approved"], "comment": [None, "Looks fine"]},
+                "changes": {
+                    "status": {"from": "submitted", "to": "approved"},
+                    "comment": {"from": None, "to": "Looks fine"},
+                },
                 "reason": "Evidence checked against the policy" if sequence % 4 == 0 else "",
                 "ip": f"10.0.{sequence % 250}.{sequence % 200 + 1}",
                 "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
                 "request_id": f"{sequence:032x}",
                 "prev_hash": previous,
+                "canonical_version": chain.CANONICAL_VERSION,
             }
             values["hash"] = previous = chain.event_hash(values)
+            values["mac"] = mac.event_mac(values["hash"], mac_key)
             rows.append([f.get_db_prep_save(values[f.attname], connection) for f in fields])
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(sql, rows)

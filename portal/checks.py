@@ -1,14 +1,47 @@
-"""Deploy checks for the secrets the portal cannot run without in production."""
+"""Deploy checks: what the portal cannot safely run without in production."""
+
+import stat
+from pathlib import Path
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.env import UNCONFIGURED_EMAIL_BACKEND
+
+# Backends that keep mail in the process or print it (a password reset link in a log is an
+# account takeover waiting to happen).
+NOT_A_MAIL_SERVER = {
+    UNCONFIGURED_EMAIL_BACKEND: "EMAIL_URL (or EMAIL_URL_FILE) is not set",
+    "django.core.mail.backends.console.EmailBackend": "EMAIL_URL prints mail to the console",
+    "django.core.mail.backends.locmem.EmailBackend": "EMAIL_URL keeps mail in memory",
+    "django.core.mail.backends.dummy.EmailBackend": "EMAIL_URL discards mail",
+    "django.core.mail.backends.filebased.EmailBackend": "EMAIL_URL writes mail to files",
+}
+PROCESS_LOCAL_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
 
 
 @register(Tags.security, deploy=True)
 def production_keys(app_configs, **kwargs):
-    if settings.DEBUG:
-        return []
     errors = []
+    if settings.EVIDENCE_KEYS:
+        from checklists.evidence.crypto import parse_keys
+
+        try:
+            parse_keys(list(settings.EVIDENCE_KEYS))
+        except ImproperlyConfigured as exc:  # the message names the entry, never the key
+            errors.append(
+                Error(
+                    f"EVIDENCE_KEYS is malformed: {exc}",
+                    hint="Give keyid:base64(32 random bytes), comma-separated, newest first.",
+                    id="portal.E003",
+                )
+            )
+    if settings.DEBUG:
+        return errors
     if not settings.EVIDENCE_KEYS:
         errors.append(
             Error(
@@ -26,3 +59,73 @@ def production_keys(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register(Tags.security, deploy=True)
+def production_mail(app_configs, **kwargs):
+    if settings.DEBUG or settings.EMAIL_BACKEND not in NOT_A_MAIL_SERVER:
+        return []
+    return [
+        Error(
+            f"{NOT_A_MAIL_SERVER[settings.EMAIL_BACKEND]}: password reset links and reminders "
+            "would not reach people, or would land in the logs.",
+            hint="Set EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587.",
+            id="portal.E004",
+        )
+    ]
+
+
+@register(deploy=True)
+def production_background_work(app_configs, **kwargs):
+    if settings.DEBUG:
+        return []
+    warnings = []
+    if not settings.CELERY_BROKER_URL:
+        warnings.append(
+            Warning(
+                "CELERY_BROKER_URL is not set: background tasks run inside the web request "
+                "that starts them, and the beat schedule (audit checkpoints, session cleanup) "
+                "never runs.",
+                hint="Set CELERY_BROKER_URL (e.g. redis://redis:6379/0) and run a worker and "
+                "one beat.",
+                id="portal.W001",
+            )
+        )
+    if settings.CACHES["default"]["BACKEND"] in PROCESS_LOCAL_CACHES:
+        warnings.append(
+            Warning(
+                "CACHE_URL is not set: the cache is per process, so password reset throttles "
+                "are counted separately by every worker.",
+                hint="Set CACHE_URL to a cache every web node shares, e.g. redis://redis:6379/1.",
+                id="portal.W002",
+            )
+        )
+    return warnings
+
+
+def _open_to_others(path: Path) -> bool:
+    try:
+        return bool(path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
+    except FileNotFoundError:
+        return False
+
+
+@register(Tags.security, deploy=True)
+def private_data(app_configs, **kwargs):
+    """The data folder holds the SQLite database and local keys: owner only."""
+    warnings = []
+    data_dir = Path(settings.DATA_DIR)
+    database = settings.DATABASES["default"]
+    paths = [data_dir]
+    if database["ENGINE"] in ("portal.sqlite3", "django.db.backends.sqlite3"):
+        paths.append(Path(str(database["NAME"])))
+    for path in paths:
+        if _open_to_others(path):
+            warnings.append(
+                Warning(
+                    f"{path} can be read by other users of this machine.",
+                    hint=f"chmod {'700' if path.is_dir() else '600'} {path}",
+                    id="portal.W003",
+                )
+            )
+    return warnings

@@ -5,8 +5,13 @@ A value that is present but malformed is an ImproperlyConfigured error, never a 
 
 import os
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
+import environ
 from django.core.exceptions import ImproperlyConfigured
+
+UNCONFIGURED_EMAIL_BACKEND = "portal.accounts.mail.UnconfiguredEmailBackend"
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -52,15 +57,91 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _scheme(url: str) -> str:
+    return urlsplit(url).scheme or "(none)"
+
+
+def database_config(url: str) -> dict[str, Any]:
+    """DATABASES["default"] from a URL; errors name the variable, never the URL's password."""
+    try:
+        if urlsplit(url).scheme not in environ.Env.DB_SCHEMES:
+            raise ValueError("unknown scheme")
+        return environ.Env.db_url_config(url)
+    except (KeyError, ValueError, ImproperlyConfigured) as exc:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL has an unknown or malformed scheme {_scheme(url)!r} "
+            "(e.g. postgres://user:password@host:5432/name or sqlite:////path/to/db.sqlite3)"
+        ) from exc
+
+
+def email_config(url: str | None) -> dict[str, Any]:
+    """Every EMAIL_* setting from EMAIL_URL; with no URL, a backend that refuses to send."""
+    config: dict[str, Any] = {"EMAIL_BACKEND": UNCONFIGURED_EMAIL_BACKEND}
+    if url:
+        try:
+            config = environ.Env.email_url_config(url)
+        except (KeyError, ValueError, ImproperlyConfigured) as exc:
+            raise ImproperlyConfigured(
+                f"EMAIL_URL has an unknown or malformed scheme {_scheme(url)!r} "
+                "(e.g. smtp+tls://user:password@smtp.example.com:587)"
+            ) from exc
+    return {
+        "EMAIL_BACKEND": config["EMAIL_BACKEND"],
+        "EMAIL_HOST": config.get("EMAIL_HOST") or "localhost",
+        "EMAIL_PORT": config.get("EMAIL_PORT") or 25,
+        "EMAIL_HOST_USER": config.get("EMAIL_HOST_USER") or "",
+        "EMAIL_HOST_PASSWORD": config.get("EMAIL_HOST_PASSWORD") or "",
+        "EMAIL_USE_TLS": bool(config.get("EMAIL_USE_TLS")),
+        "EMAIL_USE_SSL": bool(config.get("EMAIL_USE_SSL")),
+        "EMAIL_TIMEOUT": config.get("EMAIL_TIMEOUT") or 30,
+        "EMAIL_FILE_PATH": config.get("EMAIL_FILE_PATH") or None,
+    }
+
+
+def cache_config(url: str) -> dict[str, Any]:
+    try:
+        if urlsplit(url).scheme not in environ.Env.CACHE_SCHEMES:
+            raise ValueError("unknown scheme")
+        return environ.Env.cache_url_config(url)
+    except (KeyError, ValueError, ImproperlyConfigured) as exc:
+        raise ImproperlyConfigured(
+            f"CACHE_URL has an unknown or malformed scheme {_scheme(url)!r} "
+            "(e.g. redis://redis:6379/1)"
+        ) from exc
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` and any missing parents readable by the owner only (0700).
+
+    Folders that exist already are left as they are: PORTAL_DATA_DIR may name a shared one.
+    """
+    missing = []
+    current = path
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            pass  # another process made it first
+        else:
+            os.chmod(folder, 0o700)  # mkdir's mode is filtered through the umask
+    return path
+
+
 def local_secret_key(path: Path) -> str:
-    """A development key kept in the git-ignored data folder, created on first use."""
+    """A development key kept in the git-ignored data folder, created on first use (0600)."""
     if path.exists():
         return path.read_text().strip()
     from django.core.management.utils import get_random_secret_key
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     key = get_random_secret_key()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()  # another process created it first; use theirs
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key

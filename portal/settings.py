@@ -2,11 +2,20 @@
 
 from pathlib import Path
 
-import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_int, env_list, env_str, local_secret_key
+from portal.env import (
+    cache_config,
+    database_config,
+    email_config,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    local_secret_key,
+)
+from portal.log import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("PORTAL_DATA_DIR") or BASE_DIR / "var")
@@ -70,17 +79,22 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.accounts.context_processors.navigation",
             ],
         },
     },
 ]
 
-_env = environ.Env()
+# DATABASE_URL (or DATABASE_URL_FILE, as it holds a password).
 DATABASES = {
-    "default": _env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"),
+    "default": database_config(
+        env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"
+    ),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Creates the file (and its folder) owner-only on first connection, not at import.
+    DATABASES["default"]["ENGINE"] = "portal.sqlite3"
     # A file, not memory, so a Celery worker started by the tests sees the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -94,6 +108,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "portal.accounts.password_validation.PatternPasswordValidator"},
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -134,9 +149,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
-if DEBUG:
-    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # keeps whitenoise quiet before collectstatic
+# Filled by collectstatic for production. Local runs (DEBUG) serve from the apps' folders
+# through whitenoise's finders and have none, so nothing looks for a folder that isn't there.
+STATIC_ROOT = None if DEBUG else DATA_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -171,10 +186,30 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-EMAIL_CONFIG = _env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# EMAIL_URL (or EMAIL_URL_FILE). Local runs print mail to the console; with DEBUG off and no
+# EMAIL_URL nothing is sent (reset links must never reach a log), and the deploy check fails.
+EMAIL_URL = env_str("EMAIL_URL") or ("consolemail://" if DEBUG else None)
+_email = email_config(EMAIL_URL)
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"]
+EMAIL_PORT = _email["EMAIL_PORT"]
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"]
+EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "portal@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# CACHE_URL: the cache that throttles are counted in; every web node must share it in
+# production (e.g. redis://redis:6379/1). The default is per process.
+CACHES = {"default": cache_config(env_str("CACHE_URL") or "locmemcache://")}
+
+# Password reset requests per hour, counted per client address and per e-mail address.
+PASSWORD_RESET_PER_ADDRESS = env_int("PASSWORD_RESET_PER_ADDRESS", 10)
+PASSWORD_RESET_PER_ACCOUNT = env_int("PASSWORD_RESET_PER_ACCOUNT", 3)
+PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for an hour
 
 # Celery: with no broker configured, tasks run in-process and their errors propagate.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or None
@@ -209,66 +244,49 @@ DJANGO_GUID = {
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "request_id": {"()": "django_guid.log_filters.CorrelationId"},
-        "redact": {"()": "portal.audit.redaction.RedactingFilter"},
-    },
-    "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(correlation_id)s %(message)s",
-            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
-            "rename_fields": {
-                "asctime": "time",
-                "levelname": "level",
-                "name": "logger",
-                "correlation_id": "request_id",
-            },
-        },
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "json",
-            "filters": ["request_id", "redact"],
-        },
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        # Django's own handlers would print unredacted lines: route its loggers through ours.
-        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
-        "django.server": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
-        "django.db.backends": {"level": "INFO"},
-        "axes": {"level": "WARNING"},
-        "django_guid": {"level": "WARNING"},
-    },
-}
+LOGGING = logging_config(LOG_LEVEL)  # JSON lines, request ids, secrets masked
 
-# The audit trail's checkpoint signing key (PEM, Ed25519 or ECDSA P-256); required when DEBUG
-# is off, generated under DATA_DIR/keys for local runs.
+# The audit trail's checkpoint signing key (PEM, Ed25519 or ECDSA P-256); required to sign
+# when DEBUG is off, generated under DATA_DIR/keys for local runs. Only the signing node
+# needs it: verification reads public keys.
 AUDIT_SIGNING_KEY_FILE = env_str("AUDIT_SIGNING_KEY_FILE") or None
-# After a rotation: the old keys' public halves (PEM files), so old checkpoints still verify.
+# The public keys (PEM files) whose checkpoints verification accepts: the current one
+# (`manage.py audit_public_key` prints it) and, after a rotation, the retired ones.
+# AUDIT_RETIRED_PUBLIC_KEY_FILES is an older name for the same list; both are read.
+AUDIT_PUBLIC_KEY_FILES = env_list("AUDIT_PUBLIC_KEY_FILES", [])
 AUDIT_RETIRED_PUBLIC_KEY_FILES = env_list("AUDIT_RETIRED_PUBLIC_KEY_FILES", [])
+# Seconds the newest signed checkpoint may age before verify_audit_log exits 2 (stale).
+AUDIT_CHECKPOINT_MAX_AGE = env_int("AUDIT_CHECKPOINT_MAX_AGE", 2 * 24 * 3600)
+# The key of every audit event's MAC (portal/audit/mac.py): held by the web and worker nodes,
+# never by the database. Appending events needs it when DEBUG is off; generated under
+# DATA_DIR/keys for local runs. Verification without it reports "MAC not checked".
+AUDIT_MAC_KEY = env_str("AUDIT_MAC_KEY") or None
+if not AUDIT_MAC_KEY and DEBUG:
+    AUDIT_MAC_KEY = local_secret_key(DATA_DIR / "keys" / "audit-mac-key")
 
 # Evidence files (checklists/evidence): encrypted at rest with AES-256-GCM under random names,
 # outside the static and media roots. EVIDENCE_KEYS (or EVIDENCE_KEYS_FILE) is a comma- or
 # newline-separated list of keyid:base64(32 bytes), newest first: the first seals new files,
-# all of them open old ones (`manage.py rotate_evidence_keys` re-seals under the first). With
-# DEBUG on and no keys, a local key is generated under DATA_DIR/keys; with DEBUG off and no
-# keys, storing or opening evidence raises ImproperlyConfigured.
+# all of them open old ones (`manage.py rotate_evidence_keys` re-seals under the first and
+# rewrites format version 1 blobs as version 2). With DEBUG on and no keys, a local key is
+# generated under DATA_DIR/keys; with DEBUG off and no keys, storing or opening evidence raises
+# ImproperlyConfigured.
 EVIDENCE_ROOT = Path(env_str("EVIDENCE_ROOT") or DATA_DIR / "evidence")
-# Uploads larger than FILE_UPLOAD_MAX_MEMORY_SIZE wait here, sealed under a key held only in
-# memory, until they are scanned and encrypted into EVIDENCE_ROOT; they go when the request ends.
+# Which BlobStore keeps the sealed blobs (checklists/evidence/stores.py).
+EVIDENCE_STORE = env_str("EVIDENCE_STORE") or "checklists.evidence.stores.FolderStore"
+# Multipart bodies: refused unread when declared larger than EVIDENCE_MAX_BYTES plus
+# EVIDENCE_UPLOAD_FORM_MARGIN (or than the margin alone, signed out), stopped once that much
+# is received, and a file part from a signed-out request is refused before a byte is kept.
+# Uploads larger than FILE_UPLOAD_MAX_MEMORY_SIZE wait in EVIDENCE_SPOOL_DIR, sealed under a
+# key held only in memory, until they are scanned and encrypted; they go when the request ends.
 FILE_UPLOAD_HANDLERS = [
+    "checklists.evidence.uploads.UploadLimitHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "checklists.evidence.uploads.SealedFileUploadHandler",
 ]
-FILE_UPLOAD_TEMP_DIR = Path(env_str("FILE_UPLOAD_TEMP_DIR") or DATA_DIR / "uploads")
-FILE_UPLOAD_TEMP_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+EVIDENCE_SPOOL_DIR = Path(env_str("EVIDENCE_SPOOL_DIR") or DATA_DIR / "uploads")
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+EVIDENCE_UPLOAD_FORM_MARGIN = 64 * 1024
 EVIDENCE_KEYS = [
     entry.strip()
     for entry in (env_str("EVIDENCE_KEYS") or "").replace("\n", ",").split(",")

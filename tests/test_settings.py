@@ -26,6 +26,11 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
             "ALLOWED_HOSTS",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
             "PORTAL_DATA_DIR",
+            "DATABASE_URL",
+            "EMAIL_URL",
+            "CACHE_URL",
+            "CELERY_BROKER_URL",
+            "CELERY_RESULT_BACKEND",
         }
     }
     return subprocess.run(
@@ -89,13 +94,19 @@ def _production_env(tmp_path, **overrides) -> dict[str, str]:
             serialization.NoEncryption(),
         )
     )
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700, exist_ok=True)  # provisioned owner-only, as in production
     env = {
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "portal.example.com",
         "EVIDENCE_KEYS": "k1:" + base64.b64encode(os.urandom(32)).decode(),
         "AUDIT_SIGNING_KEY_FILE": str(signing_key),
+        "AUDIT_MAC_KEY": secrets.token_urlsafe(32),
         "PORTAL_DATA_DIR": str(tmp_path / "data"),
+        "EMAIL_URL": "smtp+tls://portal:mail-password@smtp.example.com:587",
+        "CELERY_BROKER_URL": "redis://redis.example.com:6379/0",
+        "CACHE_URL": "redis://redis.example.com:6379/1",
     }
     return {**env, **overrides}
 
@@ -135,4 +146,131 @@ def test_static_files_collect_for_production(tmp_path):
     assert any(
         name.startswith("portal/portal.") and name.endswith(".css")
         for name in manifest["paths"].values()
+    )
+
+
+def _python(code: str, **env: str) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh interpreter with DJANGO_SETTINGS_MODULE set and `env` added."""
+    return _manage_env_run([sys.executable, "-c", code], env)
+
+
+def _manage_env_run(args, env) -> subprocess.CompletedProcess:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "PORTAL_DATA_DIR", "DATABASE_URL", "EMAIL_URL"}
+    }
+    return subprocess.run(
+        args,
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "portal.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+_PRINT_SETTINGS = (
+    "from django.conf import settings as s; "
+    "print(s.DATABASES['default']['NAME'], s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, "
+    "s.EMAIL_HOST_USER, s.EMAIL_USE_TLS)"
+)
+
+
+def test_database_and_email_urls_come_from_files(tmp_path):
+    (tmp_path / "db").write_text("postgres://portal:db-password@db.example.com:5432/portal\n")
+    (tmp_path / "mail").write_text("smtp+tls://portal:mail-password@smtp.example.com:587\n")
+    result = _python(
+        _PRINT_SETTINGS,
+        **_production_env(tmp_path),
+        DATABASE_URL_FILE=str(tmp_path / "db"),
+        EMAIL_URL_FILE=str(tmp_path / "mail"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "portal",
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.com",
+        "587",
+        "portal",
+        "True",
+    ]
+
+
+@pytest.mark.parametrize("name", ["DATABASE_URL", "EMAIL_URL"])
+def test_a_malformed_url_names_its_variable_and_hides_its_password(tmp_path, name):
+    result = _python(_PRINT_SETTINGS, **{**_production_env(tmp_path), name: "bogus://u:s3cr3t@x/y"})
+    assert result.returncode != 0
+    assert f"{name} has an unknown or malformed scheme 'bogus'" in result.stderr
+    assert "s3cr3t" not in result.stderr
+
+
+def test_without_email_url_production_mail_is_refused_not_printed(tmp_path):
+    env = {**_production_env(tmp_path)}
+    del env["EMAIL_URL"]
+    code = (
+        "import django; django.setup(); from django.core.mail import send_mail\n"
+        "try:\n    send_mail('s', 'reset link', 'a@example.com', ['b@example.com'])\n"
+        "except Exception as exc:\n    print('refused:', exc)"
+    )
+    result = _python(code, **env)
+    assert "refused: EMAIL_URL (or EMAIL_URL_FILE) is not set" in result.stdout, result.stderr
+    assert "reset link" not in result.stdout
+
+
+def test_importing_settings_creates_no_folders(tmp_path):
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    env = _production_env(tmp_path, EVIDENCE_SPOOL_DIR=str(uploads))
+    (tmp_path / "data").rmdir()
+    result = _python("import django; django.setup()", **env)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_local_data_is_readable_by_its_owner_only(tmp_path):
+    data = tmp_path / "nested" / "data"
+    code = (
+        "import django; django.setup(); "
+        "from django.db import connection; connection.ensure_connection()"
+    )
+    result = _python(code, DEBUG="true", PORTAL_DATA_DIR=str(data))
+    assert result.returncode == 0, result.stderr
+    modes = {
+        path.name: oct(path.stat().st_mode & 0o777)
+        for path in (tmp_path / "nested", data, data / "secret_key", data / "portal.sqlite3")
+    }
+    assert modes == {
+        "nested": "0o700",
+        "data": "0o700",
+        "secret_key": "0o600",
+        "portal.sqlite3": "0o600",
+    }
+
+
+def test_the_deploy_check_names_every_unsafe_production_setting(tmp_path):
+    env = _production_env(tmp_path, EVIDENCE_KEYS="k1:not-base64!", EMAIL_URL="consolemail://")
+    for name in ("CELERY_BROKER_URL", "CACHE_URL"):
+        del env[name]
+    data = tmp_path / "data"
+    data.chmod(0o755)
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode != 0
+    report = result.stderr
+    assert "portal.E003" in report and "EVIDENCE_KEYS is malformed" in report
+    assert "not-base64" not in report  # the key's value never reaches the output
+    assert "portal.E004" in report and "prints mail to the console" in report
+    assert "portal.W001" in report and "CELERY_BROKER_URL is not set" in report
+    assert "portal.W002" in report and "CACHE_URL is not set" in report
+    assert "portal.W003" in report and f"chmod 700 {data}" in report
+
+
+def test_the_deploy_check_requires_an_email_url(tmp_path):
+    env = _production_env(tmp_path)
+    del env["EMAIL_URL"]
+    result = _manage("check", "--deploy", **env)
+    assert result.returncode != 0
+    assert (
+        "portal.E004" in result.stderr
+        and "EMAIL_URL (or EMAIL_URL_FILE) is not set" in result.stderr
     )

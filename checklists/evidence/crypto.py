@@ -1,19 +1,24 @@
 """Chunked AES-256-GCM for evidence blobs, and the key ring they are sealed with.
 
-File format, version 1 (all integers big-endian):
+File format, version 2 (all integers big-endian):
 
-    header  = b"PEVD" | version (1 byte, 1) | chunk size (4 bytes, 65536)
-              | key id length (1 byte) | key id (ASCII) | nonce prefix (8 random bytes)
-    chunk i = AESGCM(key).encrypt(nonce_i, plaintext_i, aad_i)   # ciphertext + 16-byte tag
-    nonce_i = nonce prefix | i (4 bytes)
+    header  = b"PEVD" | version (1 byte, 2) | chunk size (4 bytes, 65536)
+              | key id length (1 byte) | key id (ASCII) | salt (32 random bytes)
+              | name length (1 byte) | name (ASCII)
+    file key = HKDF-SHA256(master key, salt, info=b"portal evidence v2")
+    chunk i = AESGCM(file key).encrypt(nonce_i, plaintext_i, aad_i)   # ciphertext + 16-byte tag
+    nonce_i = i (12 bytes)
     aad_i   = header | i (4 bytes) | final flag (1 byte: 1 on the last chunk, else 0)
 
-Every chunk but the last holds exactly `chunk size` plaintext bytes. Binding the whole header
-into every chunk ties chunks to this file (another file's chunks fail) and to the key id; the
-index in the nonce and AAD detects reordering; the final flag detects truncation at a chunk
-boundary and anything appended after the last chunk. The nonce prefix is random per file, so
-one key can safely seal about 2**16 files before a prefix collision reaches 2**-33; rotate
-keys (`rotate_evidence_keys`) well before that.
+Every chunk but the last holds exactly `chunk size` plaintext bytes. Every file has its own key
+(the salt is random per file), so a counter is a safe nonce and a master key seals any number of
+files. Binding the whole header into every chunk ties chunks to this file, to the key id and to
+the name the blob was stored under: a blob copied or swapped onto another name is refused before
+a byte is decrypted. The index detects reordering; the final flag detects truncation at a chunk
+boundary and anything appended after the last chunk.
+
+Version 1 (a random 8-byte nonce prefix under the master key itself, no name) is still read, so
+blobs written before version 2 open until `rotate_evidence_keys` rewrites them; nothing writes it.
 """
 
 import base64
@@ -28,18 +33,25 @@ from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from checklists.evidence.errors import BlobKeyMissing, BlobTampered
 
 MAGIC = b"PEVD"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 CHUNK_SIZE = 64 * 1024
 TAG_SIZE = 16
-NONCE_PREFIX_SIZE = 8
+SALT_SIZE = 32
+NONCE_SIZE = 12
+V1_NONCE_PREFIX_SIZE = 8
 MAX_CHUNKS = 2**32
 _KEY_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+BLOB_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_HKDF_INFO = b"portal evidence v2"
 LOCAL_KEY_FILE = "evidence-keys"
 
 
@@ -124,22 +136,58 @@ def load_keyring() -> KeyRing:
     return parse_keys(_local_keys(), source=str(settings.DATA_DIR / "keys" / LOCAL_KEY_FILE))
 
 
-def _header(key_id: str, prefix: bytes, chunk_size: int = CHUNK_SIZE) -> bytes:
-    encoded = key_id.encode("ascii")
-    return MAGIC + struct.pack(">BIB", VERSION, chunk_size, len(encoded)) + encoded + prefix
+@dataclass(frozen=True)
+class Header:
+    raw: bytes
+    version: int
+    chunk_size: int
+    key_id: str
+    salt: bytes  # version 1: the nonce prefix
+    name: str | None  # version 1 blobs carry no name
+
+
+def _header(key_id: str, salt: bytes, name: str, chunk_size: int = CHUNK_SIZE) -> bytes:
+    encoded_id, encoded_name = key_id.encode("ascii"), name.encode("ascii")
+    return (
+        MAGIC
+        + struct.pack(">BIB", VERSION, chunk_size, len(encoded_id))
+        + encoded_id
+        + salt
+        + struct.pack(">B", len(encoded_name))
+        + encoded_name
+    )
+
+
+def _file_key(master: bytes, salt: bytes) -> bytes:
+    return HKDF(algorithm=SHA256(), length=32, salt=salt, info=_HKDF_INFO).derive(master)
+
+
+def _nonce(header: Header, index: int) -> bytes:
+    if header.version == 1:
+        return header.salt + struct.pack(">I", index)
+    return index.to_bytes(NONCE_SIZE, "big")
 
 
 def _aad(header: bytes, index: int, final: bool) -> bytes:
     return header + struct.pack(">IB", index, final)
 
 
-class Sealer:
-    """Writes the header, then seals what is written to it in chunks; call close() once."""
+def check_name(name: str) -> str:
+    if not isinstance(name, str) or not BLOB_NAME_RE.fullmatch(name):
+        raise ValueError("a blob name is 1 to 64 letters, digits, '.', '_' or '-'")
+    return name
 
-    def __init__(self, key: Key, out: BinaryIO) -> None:
-        self._prefix = secrets.token_bytes(NONCE_PREFIX_SIZE)
-        self._header = _header(key.id, self._prefix)
-        self._aead = AESGCM(key.secret)
+
+class Sealer:
+    """Writes the header, then seals what is written to it in chunks; call close() once.
+
+    `name` is the name the blob is stored under: opening it under any other name fails.
+    """
+
+    def __init__(self, key: Key, out: BinaryIO, *, name: str) -> None:
+        salt = secrets.token_bytes(SALT_SIZE)
+        self._header = _header(key.id, salt, check_name(name))
+        self._aead = AESGCM(_file_key(key.secret, salt))
         self._out = out
         self._index = 0
         self._buffer = bytearray()
@@ -148,7 +196,7 @@ class Sealer:
     def _seal(self, plaintext: bytes, *, final: bool) -> None:
         if self._index >= MAX_CHUNKS:
             raise ValueError("too many chunks for one blob")
-        nonce = self._prefix + struct.pack(">I", self._index)
+        nonce = self._index.to_bytes(NONCE_SIZE, "big")
         aad = _aad(self._header, self._index, final)
         self._out.write(self._aead.encrypt(nonce, plaintext, aad))
         self._index += 1
@@ -176,35 +224,62 @@ def _read_exactly(source: BinaryIO, size: int) -> bytes:
     return b"".join(parts)
 
 
-def read_header(source: BinaryIO) -> tuple[bytes, str, bytes, int]:
-    """(header bytes, key id, nonce prefix, chunk size) from the start of a blob."""
+def _read_field(source: BinaryIO, size: int, what: str) -> bytes:
+    data = _read_exactly(source, size)
+    if len(data) < size:
+        raise BlobTampered(f"the blob header is cut short in its {what}")
+    return data
+
+
+def read_header(source: BinaryIO) -> Header:
+    """The header at the start of a blob, version 1 or 2; BlobTampered if malformed."""
     fixed = _read_exactly(source, len(MAGIC) + 6)
     if len(fixed) < len(MAGIC) + 6 or fixed[: len(MAGIC)] != MAGIC:
         raise BlobTampered("the blob does not start with an evidence header")
     version, chunk_size, id_length = struct.unpack(">BIB", fixed[len(MAGIC) :])
-    if version != VERSION or not 0 < chunk_size <= 16 * 1024 * 1024 or id_length == 0:
-        raise BlobTampered(f"the blob header is not a version {VERSION} evidence header")
-    rest = _read_exactly(source, id_length + NONCE_PREFIX_SIZE)
-    if len(rest) < id_length + NONCE_PREFIX_SIZE:
-        raise BlobTampered("the blob header is cut short")
+    if version not in READABLE_VERSIONS:
+        raise BlobTampered(f"the blob header has unknown format version {version}")
+    if not 0 < chunk_size <= 16 * 1024 * 1024 or id_length == 0:
+        raise BlobTampered(f"the blob header is not a valid version {version} header")
+    raw_id = _read_field(source, id_length, "key id")
     try:
-        key_id = rest[:id_length].decode("ascii")
+        key_id = raw_id.decode("ascii")
     except UnicodeDecodeError as exc:
         raise BlobTampered("the blob header holds a malformed key id") from exc
-    return fixed + rest, key_id, rest[id_length:], chunk_size
+    if version == 1:
+        prefix = _read_field(source, V1_NONCE_PREFIX_SIZE, "nonce prefix")
+        return Header(fixed + raw_id + prefix, 1, chunk_size, key_id, prefix, None)
+    salt = _read_field(source, SALT_SIZE, "salt")
+    name_length = _read_field(source, 1, "name length")
+    raw_name = _read_field(source, name_length[0], "name")
+    try:
+        name = check_name(raw_name.decode("ascii"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BlobTampered("the blob header holds a malformed name") from exc
+    raw = fixed + raw_id + salt + name_length + raw_name
+    return Header(raw, version, chunk_size, key_id, salt, name)
 
 
 def key_id_of(source: BinaryIO) -> str:
-    return read_header(source)[1]
+    return read_header(source).key_id
 
 
-def open_chunks(source: BinaryIO, keyring: KeyRing) -> Iterator[bytes]:
-    """Check the header now; the iterator yields each chunk only after it authenticates."""
-    header, key_id, prefix, chunk_size = read_header(source)
-    aead = AESGCM(keyring.get(key_id).secret)
-    sealed_size = chunk_size + TAG_SIZE
+def open_chunks(source: BinaryIO, keyring: KeyRing, *, name: str) -> Iterator[tuple[bytes, bool]]:
+    """Check the header now; yields (plaintext, is_last) for each chunk once it authenticates.
 
-    def chunks() -> Iterator[bytes]:
+    A version 2 blob must carry `name`, the name it is being opened under.
+    """
+    header = read_header(source)
+    if header.version >= 2 and header.name != name:
+        raise BlobTampered(
+            f"the blob stored as {name} was sealed as {header.name}: blobs were swapped or "
+            "copied on the evidence volume"
+        )
+    secret = keyring.get(header.key_id).secret
+    aead = AESGCM(secret if header.version == 1 else _file_key(secret, header.salt))
+    sealed_size = header.chunk_size + TAG_SIZE
+
+    def chunks() -> Iterator[tuple[bytes, bool]]:
         current = _read_exactly(source, sealed_size)
         if not current:
             raise BlobTampered("the blob has a header but no chunks")
@@ -212,15 +287,16 @@ def open_chunks(source: BinaryIO, keyring: KeyRing) -> Iterator[bytes]:
         while True:
             following = _read_exactly(source, sealed_size)
             final = not following
-            nonce = prefix + struct.pack(">I", index)
             try:
-                plaintext = aead.decrypt(nonce, current, _aad(header, index, final))
+                plaintext = aead.decrypt(
+                    _nonce(header, index), current, _aad(header.raw, index, final)
+                )
             except InvalidTag as exc:
                 raise BlobTampered(
                     f"chunk {index} fails authentication: the blob was altered, cut short, "
                     "reordered or mixed with another blob"
                 ) from exc
-            yield plaintext
+            yield plaintext, final
             if final:
                 return
             current, index = following, index + 1

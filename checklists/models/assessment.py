@@ -220,10 +220,8 @@ class Evidence(models.Model):
 
     @property
     def was_scanned(self) -> bool:
-        """Text files were scanned for secrets on upload; PDFs and images cannot be."""
-        return self.kind == EvidenceKind.FILE and not self.content_type.startswith(
-            ("application/pdf", "image/")
-        )
+        """Text files and the text of PDFs are scanned for secrets on upload; images cannot be."""
+        return self.kind == EvidenceKind.FILE and not self.content_type.startswith("image/")
 
     @property
     def is_expired(self) -> bool:

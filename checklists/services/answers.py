@@ -80,7 +80,7 @@ def _save(attestation: Attestation, *, by, answer: dict, assignment: dict, addre
     )
     new = answer | assignment
     changes = {
-        name: [plain(getattr(attestation, name)), plain(value)]
+        name: audit.change(plain(getattr(attestation, name)), plain(value))
         for name, value in new.items()
         if getattr(attestation, name) != value
     }
@@ -133,7 +133,7 @@ def attestation_submit(
                 assignment={"owner": answer["owner"], "due_date": answer["due_date"]},
                 addresses_all=answer.get("addresses_all", False),
             )
-            if changes.get("review_state", [None, None])[1] == ReviewState.SUBMITTED:
+            if changes.get("review_state", {}).get("to") == ReviewState.SUBMITTED:
                 return attestation  # the change itself sent the approved answer back to review
         else:  # nothing typed: the stored answer must still pass the rules
             refuse_if_covered(attestation)

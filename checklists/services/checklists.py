@@ -77,8 +77,8 @@ def checklist_create(
             attestations,
             separately=_groups_answered_separately(copy_from) if copy_from else set(),
         )
-        copied = _copy_answers(attestations, copy_from, by) if copy_from else 0
-        audit.record(
+        copies = _copy_answers(attestations, copy_from, by) if copy_from else []
+        created = audit.Entry(
             "checklists.checklist.created",
             actor=by,
             obj=checklist,
@@ -89,9 +89,11 @@ def checklist_create(
                 "asvs_level": asvs_level,
                 "attestations": len(attestations),
                 "copied_from": copy_from.period if copy_from else None,
-                "answers_copied": copied,
+                "answers_copied": len(copies),
             },
         )
+        # Last, all at once: the audit chain's head is held only from here to the commit.
+        audit.record_many([*copies, created])
     return checklist
 
 
@@ -128,8 +130,9 @@ def _groups_answered_separately(checklist: Checklist) -> set[int]:
     return {group for group, count in counts.items() if count > 1 and group not in grouped}
 
 
-def _copy_answers(attestations: list[Attestation], source: Checklist, by) -> int:
-    """Bring over the earlier period's answers as drafts, each linked to its predecessor.
+def _copy_answers(attestations: list[Attestation], source: Checklist, by) -> list[audit.Entry]:
+    """Bring over the earlier period's answers as drafts, each linked to its predecessor;
+    returns the audit entries to record.
 
     A group's answer follows the group even when another member carries it now; an answer
     given for one control alone only ever comes back to that control.
@@ -198,8 +201,8 @@ def _copy_answers(attestations: list[Attestation], source: Checklist, by) -> int
     )
     AttestationVersion.objects.bulk_create(versions)
     EvidenceLink.objects.bulk_create(links)
-    for attestation, version in zip(copied, versions, strict=True):
-        audit.record(
+    return [
+        audit.Entry(
             "checklists.attestation.copied",
             actor=by,
             obj=attestation,
@@ -210,4 +213,5 @@ def _copy_answers(attestations: list[Attestation], source: Checklist, by) -> int
                 "evidence": version.evidence_ids,
             },
         )
-    return len(copied)
+        for attestation, version in zip(copied, versions, strict=True)
+    ]

@@ -8,6 +8,7 @@ from django.utils import timezone
 from checklists import rules
 from checklists.evidence.scanning import TextScanner
 from checklists.models import Attestation, AttestationVersion, ReviewState
+from portal.audit import services as audit
 
 
 def refuse_secrets(**fields: str) -> None:
@@ -66,7 +67,7 @@ def new_version(attestation: Attestation, *, by, changed: list[str]) -> dict:
         review_state=attestation.review_state, status=attestation.status
     )
     if new_state != attestation.review_state:
-        state_change = {"review_state": [attestation.review_state, new_state]}
+        state_change = {"review_state": audit.change(attestation.review_state, new_state)}
         attestation.review_state = new_state
         attestation.submitted_at = timezone.now() if new_state == ReviewState.SUBMITTED else None
         attestation.approved_at = None

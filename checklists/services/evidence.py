@@ -1,4 +1,5 @@
-"""Evidence on answers: files and links attached, withdrawn and downloaded."""
+"""Evidence: files stored for a team, and files and links attached to, withdrawn from and
+downloaded from answers."""
 
 from collections.abc import Iterator
 from datetime import date
@@ -8,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from checklists import rules
+from checklists.evidence.errors import BlobUnreadable, EvidenceRejected
 from checklists.evidence.filenames import clean_filename
-from checklists.evidence.storage import EvidenceRejected, delete_blob, open_blob, store_upload
+from checklists.evidence.storage import StoredBlob, delete_blob, open_blob, store_upload
 from checklists.models import Attestation, Evidence, EvidenceKind, EvidenceLink
 from checklists.services.common import (
     locked,
@@ -19,11 +21,12 @@ from checklists.services.common import (
     refuse_if_covered,
     refuse_secrets,
 )
+from portal.accounts.models import Team
 from portal.audit import services as audit
 
 
-def _attach(attestation: Attestation, evidence: Evidence, *, by) -> None:
-    EvidenceLink.objects.create(attestation=attestation, evidence=evidence, added_by=by)
+def _attach(attestation: Attestation, evidence: Evidence, *, by) -> EvidenceLink:
+    link = EvidenceLink.objects.create(attestation=attestation, evidence=evidence, added_by=by)
     state_change = new_version(attestation, by=by, changed=["evidence"])
     audit.record(
         "checklists.evidence.added",
@@ -42,6 +45,95 @@ def _attach(attestation: Attestation, evidence: Evidence, *, by) -> None:
             **state_change,
         },
     )
+    return link
+
+
+def _store(upload) -> StoredBlob:
+    try:
+        return store_upload(upload, filename=clean_filename(upload.name))
+    except EvidenceRejected as rejected:
+        raise ValidationError(rejected.message) from rejected
+
+
+def _file_row(
+    *,
+    team: Team,
+    blob: StoredBlob,
+    description: str,
+    valid_from: date | None,
+    valid_until: date | None,
+    by,
+) -> Evidence:
+    return Evidence.objects.create(
+        team=team,
+        kind=EvidenceKind.FILE,
+        description=description.strip(),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        original_name=blob.filename,
+        size=blob.size,
+        sha256=blob.sha256,
+        content_type=blob.content_type,
+        blob_name=blob.name,
+        uploaded_by=by,
+    )
+
+
+def evidence_create_file(
+    *,
+    team: Team,
+    upload,
+    description: str,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+    by,
+) -> Evidence:
+    """Scan, hash and encrypt the file into the evidence store and keep its row, attached to
+    nothing yet (see `evidence_attach`); a refused or failed upload leaves nothing."""
+    refuse(rules.evidence_period_problem(valid_from, valid_until))
+    refuse_secrets(description=description)
+    blob = _store(upload)
+    try:
+        with transaction.atomic():
+            evidence = _file_row(
+                team=team,
+                blob=blob,
+                description=description,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                by=by,
+            )
+            audit.record(
+                "checklists.evidence.stored",
+                actor=by,
+                obj=evidence,
+                team=team,
+                changes={
+                    "name": evidence.original_name,
+                    "sha256": evidence.sha256,
+                    "size": evidence.size,
+                    "valid_from": plain(valid_from),
+                    "valid_until": plain(valid_until),
+                },
+            )
+    except BaseException:
+        delete_blob(blob.name)
+        raise
+    return evidence
+
+
+def evidence_attach(
+    *, attestation: Attestation, evidence: Evidence, by, expected_version: int
+) -> EvidenceLink:
+    """Attach the team's existing evidence to one of its answers, as a new answer version."""
+    with transaction.atomic():
+        attestation = locked(attestation, expected_version)
+        refuse_if_covered(attestation)
+        if evidence.team_id != attestation.checklist.team_id:
+            raise ValidationError("That evidence belongs to another team.")
+        if attestation.evidence_links.filter(evidence=evidence, withdrawn_at__isnull=True).exists():
+            raise ValidationError("That evidence is already attached to this answer.")
+        return _attach(attestation, evidence, by=by)
 
 
 def evidence_add_file(
@@ -58,27 +150,18 @@ def evidence_add_file(
     refuse(rules.evidence_period_problem(valid_from, valid_until))
     refuse_if_covered(attestation)
     refuse_secrets(description=description)
-    try:
-        filename = clean_filename(upload.name)
-        blob = store_upload(upload, filename=filename)
-    except EvidenceRejected as rejected:
-        raise ValidationError(rejected.message) from rejected
+    blob = _store(upload)
     try:
         with transaction.atomic():
             attestation = locked(attestation, expected_version)
             refuse_if_covered(attestation)
-            evidence = Evidence.objects.create(
+            evidence = _file_row(
                 team=attestation.checklist.team,
-                kind=EvidenceKind.FILE,
-                description=description.strip(),
+                blob=blob,
+                description=description,
                 valid_from=valid_from,
                 valid_until=valid_until,
-                original_name=filename,
-                size=blob.size,
-                sha256=blob.sha256,
-                content_type=blob.content_type,
-                blob_name=blob.name,
-                uploaded_by=by,
+                by=by,
             )
             _attach(attestation, evidence, by=by)
     except BaseException:
@@ -142,10 +225,40 @@ def evidence_withdraw(
     return link
 
 
+def _record_unreadable(evidence: Evidence, by, problem: BlobUnreadable) -> None:
+    with transaction.atomic():
+        audit.record(
+            "checklists.evidence.unreadable",
+            actor=by,
+            obj=evidence,
+            team=evidence.team,
+            changes={"sha256": evidence.sha256, "problem": str(problem)},
+        )
+
+
+def _reporting_failures(chunks: Iterator[bytes], evidence: Evidence, by) -> Iterator[bytes]:
+    try:
+        yield from chunks
+    except BlobUnreadable as problem:
+        _record_unreadable(evidence, by, problem)
+        raise
+
+
 def evidence_open(*, evidence: Evidence, by) -> Iterator[bytes]:
-    """The decrypted file, recorded as a download before the first byte leaves."""
+    """The decrypted file, recorded as a download before the first byte leaves.
+
+    The blob's header and first chunk are checked before this returns (BlobUnreadable if they
+    fail, so the caller can still answer an error); the file's SHA-256 is compared with the
+    recorded one before its last chunk is released, so a blob that is not this file's never
+    arrives whole. Every such failure is written to the audit trail.
+    """
     if evidence.kind != EvidenceKind.FILE:
         raise ValidationError("Only files can be downloaded.")
+    try:
+        chunks = open_blob(evidence.blob_name, sha256=evidence.sha256)
+    except BlobUnreadable as problem:
+        _record_unreadable(evidence, by, problem)
+        raise
     audit.record(
         "checklists.evidence.downloaded",
         actor=by,
@@ -153,4 +266,4 @@ def evidence_open(*, evidence: Evidence, by) -> Iterator[bytes]:
         team=evidence.team,
         changes={"sha256": evidence.sha256},
     )
-    return open_blob(evidence.blob_name)
+    return _reporting_failures(chunks, evidence, by)

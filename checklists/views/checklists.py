@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
+from checklists.evidence.errors import BlobUnreadable
 from checklists.forms import ChecklistCreateForm, EvidenceLinkForm, EvidenceUploadForm, VersionForm
 from checklists.models import Attestation, Checklist, Evidence, EvidenceLink, ReviewState
 from checklists.selectors import assessments as selectors
@@ -203,10 +204,16 @@ def evidence_withdraw(
 def evidence_download(request: HttpRequest, slug: str, evidence_id: int) -> HttpResponse:
     team = get_team_or_404(request.user, slug)
     evidence = get_object_or_404(Evidence, pk=evidence_id, team=team, kind="file")
-    response = StreamingHttpResponse(
-        evidence_services.evidence_open(evidence=evidence, by=request.user),
-        content_type=evidence.content_type,
-    )
+    try:
+        chunks = evidence_services.evidence_open(evidence=evidence, by=request.user)
+    except BlobUnreadable:  # recorded in the audit trail by the service
+        return render(
+            request,
+            "checklists/evidence_unreadable.html",
+            {"team": team, "evidence": evidence},
+            status=500,
+        )
+    response = StreamingHttpResponse(chunks, content_type=evidence.content_type)
     response["Content-Length"] = str(evidence.size)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=evidence.original_name

@@ -13,7 +13,7 @@ from checklists.forms import QueueFilterForm, ReviewForm
 from checklists.selectors import assessments as selectors
 from checklists.services import reviews
 from checklists.views.common import apply_form, attestation_or_404, attestation_page
-from portal.accounts.permissions import teams_for
+from portal.accounts.permissions import may_review_any_team, teams_for
 
 QUEUE_PAGE_SIZE = 50
 
@@ -30,10 +30,9 @@ def todo(request: HttpRequest) -> HttpResponse:
 
 
 def _reviewable_teams(request: HttpRequest):
-    teams = teams_for(request.user, "review_team")
-    if not teams.exists():
+    if not may_review_any_team(request.user):
         raise Http404("Not a reviewer")
-    return teams
+    return teams_for(request.user, "review_team")
 
 
 @login_required

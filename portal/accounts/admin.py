@@ -5,14 +5,69 @@ from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from portal.accounts import services
 from portal.accounts.models import Membership, Team
+from portal.accounts.permissions import groups_refusal
 from portal.audit import services as audit
 
 User = get_user_model()
+
+
+class RefusalsShownMixin:
+    """A change a service refuses is shown as an error, with no success message or log entry.
+
+    The admin would otherwise report "changed successfully" and log the change it never made.
+    """
+
+    # Whether a refusal leaves the whole object unchanged (else only an inline row was refused).
+    refusal_is_whole_change = True
+
+    def refuse(self, request, error: ValidationError) -> None:
+        refusals = getattr(request, "_portal_refusals", [])
+        refusals.extend(error.messages)
+        request._portal_refusals = refusals
+
+    @staticmethod
+    def refused(request) -> bool:
+        return bool(getattr(request, "_portal_refusals", None))
+
+    def _back_with_errors(self, request):
+        for message in request._portal_refusals:
+            messages.error(request, message)
+        return HttpResponseRedirect(request.get_full_path())
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if self.refused(request):
+            if obj.pk:  # the object was made; only part of the change was refused
+                info = (obj._meta.app_label, obj._meta.model_name)
+                for message in request._portal_refusals:
+                    messages.error(request, message)
+                return HttpResponseRedirect(
+                    reverse(f"admin:{info[0]}_{info[1]}_change", args=[obj.pk])
+                )
+            return self._back_with_errors(request)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if self.refused(request):
+            return self._back_with_errors(request)
+        return super().response_change(request, obj)
+
+    def log_addition(self, request, obj, message):
+        if self.refused(request) and not obj.pk:
+            return None
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        if self.refused(request) and (self.refusal_is_whole_change or not message):
+            return None
+        return super().log_change(request, obj, message)
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,7 +79,8 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(RefusalsShownMixin, admin.ModelAdmin):
+    refusal_is_whole_change = False
     list_display = ("name", "slug", "created_at")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -53,8 +109,7 @@ class TeamAdmin(admin.ModelAdmin):
             try:
                 _save_membership_form(request, form.instance, inline_form, formset)
             except ValidationError as error:
-                for message in error.messages:
-                    messages.error(request, message)
+                self.refuse(request, error)
 
 
 def _save_membership_form(request, team, inline_form, formset) -> None:
@@ -78,7 +133,7 @@ def _save_membership_form(request, team, inline_form, formset) -> None:
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(RefusalsShownMixin, admin.ModelAdmin):
     list_display = ("user", "team", "role", "created_at")
     list_filter = ("role", "team")
     search_fields = ("user__username", "user__email", "team__name")
@@ -97,8 +152,7 @@ class MembershipAdmin(admin.ModelAdmin):
                 )
                 obj.pk = created.pk
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            self.refuse(request, error)
 
     def delete_model(self, request, obj):
         services.membership_remove(membership=obj, by=request.user)
@@ -108,8 +162,22 @@ class MembershipAdmin(admin.ModelAdmin):
             services.membership_remove(membership=membership, by=request.user)
 
 
+class PortalUserChangeForm(UserChangeForm):
+    """Groups carry the portal roles: a change that would mix them is refused here."""
+
+    def clean_groups(self):
+        groups = self.cleaned_data.get("groups")
+        if groups is not None:
+            refusal = groups_refusal(self.instance, {group.name for group in groups})
+            if refusal:
+                raise ValidationError(refusal)
+        return groups
+
+
 class AuditedUserAdmin(UserAdmin):
     """The stock user admin, with group and permission changes written to the audit trail."""
+
+    form = PortalUserChangeForm
 
     def save_related(self, request, form, formsets, change):
         user = form.instance
@@ -117,7 +185,7 @@ class AuditedUserAdmin(UserAdmin):
         super().save_related(request, form, formsets, change)
         after = _access_of(user)
         changes = {
-            name: [sorted(before[i] - after[i]), sorted(after[i] - before[i])]
+            name: audit.change(sorted(before[i] - after[i]), sorted(after[i] - before[i]))
             for i, name in enumerate(("groups", "permissions"))
             if before[i] != after[i]
         }
@@ -165,7 +233,9 @@ class AuditedGroupAdmin(GroupAdmin):
                 "accounts.group.changed" if change else "accounts.group.created",
                 actor=request.user,
                 obj=group,
-                changes={"permissions": [sorted(before - after), sorted(after - before)]},
+                changes={
+                    "permissions": audit.change(sorted(before - after), sorted(after - before))
+                },
             )
 
     def delete_model(self, request, obj):

@@ -17,4 +17,5 @@ class AccountsConfig(AppConfig):
         from portal.accounts import receivers  # noqa: F401  (connects the auth audit receivers)
 
         # After migrate and after a test flush alike, the reviewers and auditors groups exist.
-        post_migrate.connect(_ensure_global_groups, sender=self)
+        # They hold an audit permission too, which exists once the audit app has migrated.
+        post_migrate.connect(_ensure_global_groups, sender=self.apps.get_app_config("audit"))

@@ -1,4 +1,4 @@
-"""The one place that answers "may this user do X to this team?".
+"""The one place that answers "may this user do X?".
 
 Team permissions (codenames on Team):
   view_team    see the team and everything it owns
@@ -9,7 +9,21 @@ Team permissions (codenames on Team):
 
 Team members and leads get them on their own team through the team's role groups;
 security reviewers and auditors get them on every team through global groups.
+
+A person is either in teams or holds a portal-wide role, never both: the services refuse
+the combination, and a holder of any portal-wide team permission is answered from that
+permission alone, so team grants can never add to it (an auditor stays read-only).
+
+Audit trail visibility:
+  * holders of `audit.view_auditevent` (superusers, auditors): every event;
+  * other holders of the portal-wide `view_team` (security reviewers): every team's events,
+    not the team-less ones (sign-ins, role grants), which carry personal data;
+  * team leads: the events of the teams they manage;
+  * everybody else: nothing.
 """
+
+import re
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -17,7 +31,13 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from guardian.shortcuts import get_objects_for_user
 
-from portal.accounts.models import Role, Team
+from portal.accounts.models import (
+    Membership,
+    Role,
+    Team,
+    TeamGroupObjectPermission,
+    TeamUserObjectPermission,
+)
 
 TEAM_PERMISSIONS = ("view_team", "attest_team", "review_team", "manage_team", "export_team")
 
@@ -28,12 +48,16 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 
 REVIEWERS_GROUP = "Security reviewers"
 AUDITORS_GROUP = "Auditors"
+VIEW_ALL_EVENTS = "audit.view_auditevent"
+# Model permissions ("app_label.codename") each portal-wide group holds.
 GLOBAL_GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    REVIEWERS_GROUP: ("view_team", "review_team", "export_team"),
-    AUDITORS_GROUP: ("view_team", "export_team"),
+    REVIEWERS_GROUP: ("accounts.view_team", "accounts.review_team", "accounts.export_team"),
+    AUDITORS_GROUP: ("accounts.view_team", "accounts.export_team", VIEW_ALL_EVENTS),
 }
 
 User = AbstractBaseUser | AnonymousUser
+
+_TEAM_GROUP_RE = re.compile(rf"^team-\d+-(?:{'|'.join(Role.values)})$")
 
 
 def _check(perm: str) -> str:
@@ -42,11 +66,31 @@ def _check(perm: str) -> str:
     return f"accounts.{perm}"
 
 
+def _active(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def global_team_perms(user: User) -> frozenset[str]:
+    """The team permissions the user holds on every team (through a portal role or directly)."""
+    if not _active(user):
+        return frozenset()
+    return frozenset(perm for perm in TEAM_PERMISSIONS if user.has_perm(f"accounts.{perm}"))
+
+
+def holds_global_role(user: User) -> bool:
+    """Superusers aside, whether the user holds any portal-wide team permission."""
+    return not user.is_superuser and bool(global_team_perms(user))
+
+
 def teams_for(user: User, perm: str = "view_team") -> QuerySet[Team]:
-    """Teams on which the user holds `perm`, directly, through a team group or globally."""
-    if not user.is_authenticated or not user.is_active:
+    """Teams on which the user holds `perm`, through a team group or globally."""
+    full = _check(perm)
+    if not _active(user):
         return Team.objects.none()
-    return get_objects_for_user(user, _check(perm), klass=Team, accept_global_perms=True)
+    if user.is_superuser or holds_global_role(user):
+        # A portal-wide role is answered from itself alone: team grants never add to it.
+        return Team.objects.all() if user.has_perm(full) else Team.objects.none()
+    return get_objects_for_user(user, full, klass=Team, accept_global_perms=False)
 
 
 def get_team_or_404(user: User, slug: str, perm: str = "view_team") -> Team:
@@ -56,7 +100,154 @@ def get_team_or_404(user: User, slug: str, perm: str = "view_team") -> Team:
 
 def has_team_perm(user: User, perm: str, team: Team) -> bool:
     full = _check(perm)
-    return user.has_perm(full) or user.has_perm(full, team)
+    if not _active(user):
+        return False
+    if user.is_superuser or holds_global_role(user):
+        return user.has_perm(full)
+    return user.has_perm(full, team)
+
+
+def perms_on_some_team(user: User) -> frozenset[str]:
+    """The team permissions the user holds on at least one team (one query at most)."""
+    if not _active(user):
+        return frozenset()
+    if user.is_superuser or holds_global_role(user):
+        return global_team_perms(user)
+    direct = TeamUserObjectPermission.objects.filter(user=user).values_list(
+        "permission__codename", flat=True
+    )
+    through_groups = TeamGroupObjectPermission.objects.filter(group__user=user).values_list(
+        "permission__codename", flat=True
+    )
+    return frozenset(direct.union(through_groups)) & frozenset(TEAM_PERMISSIONS)
+
+
+def may_review_any_team(user: User) -> bool:
+    """Whether the review queue is open to the user."""
+    return "review_team" in perms_on_some_team(user)
+
+
+# Who may join a team, and who may hold a portal-wide role -------------------------------
+
+
+def global_role_names(user) -> list[str]:
+    return sorted(
+        user.groups.filter(name__in=GLOBAL_GROUP_PERMISSIONS).values_list("name", flat=True)
+    )
+
+
+def team_join_refusal(user) -> str | None:
+    """Why `user` may not be added to a team, or None if they may."""
+    if not user.is_active:
+        return f"{user} is deactivated and cannot join a team."
+    roles = global_role_names(user)
+    if roles:
+        return (
+            f"{user} holds the portal-wide role {roles[0]!r}, which already covers every team; "
+            "a portal-wide role and team membership cannot be combined."
+        )
+    if holds_global_role(user):
+        return (
+            f"{user} holds portal-wide team permissions; "
+            "remove them before adding the person to a team."
+        )
+    return None
+
+
+def _team_member_refusal(user, group_name: str) -> str | None:
+    teams = sorted(
+        Membership.objects.filter(user=user).values_list("team__name", flat=True).distinct()
+    )
+    if teams:
+        return (
+            f"{user} is a member of {', '.join(teams)}; a team member cannot also hold the "
+            f"portal-wide role {group_name!r}. Remove them from their teams first."
+        )
+    return None
+
+
+def global_role_refusal(user, group_name: str) -> str | None:
+    """Why `user` may not be given the portal-wide role `group_name`, or None if they may."""
+    if group_name not in GLOBAL_GROUP_PERMISSIONS:
+        return f"Unknown portal role {group_name!r}."
+    refusal = _team_member_refusal(user, group_name)
+    if refusal:
+        return refusal
+    others = [name for name in global_role_names(user) if name != group_name]
+    if others:
+        return f"{user} already holds the portal-wide role {others[0]!r}; one portal role each."
+    return None
+
+
+def groups_refusal(user, names: set[str]) -> str | None:
+    """Why `user` may not hold exactly the groups `names` (as the user admin sets them)."""
+    chosen = sorted(names & set(GLOBAL_GROUP_PERMISSIONS))
+    if len(chosen) > 1:
+        return f"Choose one portal role, not {' and '.join(chosen)}."
+    current = set(user.groups.values_list("name", flat=True)) if user.pk else set()
+    if {n for n in names if _TEAM_GROUP_RE.match(n)} != {
+        n for n in current if _TEAM_GROUP_RE.match(n)
+    }:
+        return "Team roles are given on the team's page or in the Teams admin, not as groups."
+    if chosen and user.pk:
+        return _team_member_refusal(user, chosen[0])
+    return None
+
+
+# The audit trail ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditVisibility:
+    every_team: bool = False
+    teamless: bool = False
+    team_ids: frozenset[int] = frozenset()
+
+    @property
+    def any(self) -> bool:
+        return self.every_team or self.teamless or bool(self.team_ids)
+
+
+def audit_visibility(user: User) -> AuditVisibility:
+    """Which events the user may see (see the module docstring)."""
+    if not _active(user):
+        return AuditVisibility()
+    if user.has_perm(VIEW_ALL_EVENTS):
+        return AuditVisibility(every_team=True, teamless=True)
+    if user.has_perm("accounts.view_team"):
+        return AuditVisibility(every_team=True)
+    led = teams_for(user, "manage_team").values_list("pk", flat=True)
+    return AuditVisibility(team_ids=frozenset(led))
+
+
+def may_see_audit_trail(user: User, team_perms: frozenset[str] | None = None) -> bool:
+    if not _active(user):
+        return False
+    if user.has_perm(VIEW_ALL_EVENTS) or user.has_perm("accounts.view_team"):
+        return True
+    return "manage_team" in (perms_on_some_team(user) if team_perms is None else team_perms)
+
+
+# Navigation ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Navigation:
+    review_queue: bool = False
+    audit_trail: bool = False
+    admin: bool = False
+
+
+def navigation_for(user: User) -> Navigation:
+    """Which links the main navigation offers the user."""
+    if not _active(user):
+        return Navigation()
+    team_perms = perms_on_some_team(user)
+    return Navigation(
+        review_queue="review_team" in team_perms,
+        audit_trail=may_see_audit_trail(user, team_perms),
+        admin=bool(user.is_staff),
+    )
 
 
 def team_group_name(team: Team, role: str) -> str:

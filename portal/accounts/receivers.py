@@ -1,6 +1,7 @@
 """Sign-in events come from Django's and django-axes' signals; they go to the audit trail."""
 
 from axes.signals import user_locked_out
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -18,19 +19,31 @@ def record_logout(sender, request, user, **kwargs):
         audit.record("accounts.logout", actor=user, obj=user)
 
 
+def _existing_username(typed) -> str:
+    """The username typed, only when it names an account: people type passwords there, and
+    the audit trail keeps whatever it is given for good."""
+    typed = str(typed or "")
+    User = get_user_model()
+    if typed and User._default_manager.filter(**{User.USERNAME_FIELD: typed}).exists():
+        return typed
+    return ""
+
+
 @receiver(user_login_failed)
 def record_login_failure(sender, credentials, request=None, **kwargs):
+    username = _existing_username(credentials.get("username"))
     audit.record(
         "accounts.login.failed",
-        actor_label=str(credentials.get("username", ""))[:150],
-        changes={"username": credentials.get("username", "")},
+        actor_label=username[:150],
+        changes={"username": username},
     )
 
 
 @receiver(user_locked_out)
 def record_lockout(sender, request, username, ip_address, **kwargs):
+    username = _existing_username(username)
     audit.record(
         "accounts.login.locked_out",
-        actor_label=str(username or "")[:150],
+        actor_label=username[:150],
         changes={"username": username, "ip_address": ip_address},
     )

@@ -1,15 +1,20 @@
 """Every change to teams and memberships, each in one transaction with its audit event."""
 
+from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from portal.accounts.models import Membership, Role, Team
 from portal.accounts.permissions import (
     GLOBAL_GROUP_PERMISSIONS,
     ROLE_PERMISSIONS,
+    global_role_refusal,
     team_group_name,
+    team_join_refusal,
 )
+from portal.accounts.throttles import password_reset_allowed
 from portal.audit import services as audit
 
 
@@ -31,7 +36,7 @@ def team_create(*, name: str, slug: str, by=None) -> Team:
             actor=by,
             obj=team,
             team=team,
-            changes={"name": [None, name], "slug": [None, slug]},
+            changes={"name": audit.change(None, name), "slug": audit.change(None, slug)},
         )
     return team
 
@@ -40,7 +45,7 @@ def team_update(*, team: Team, name: str, slug: str, by=None) -> Team:
     with transaction.atomic():
         old = Team.objects.select_for_update().get(pk=team.pk)
         changes = {
-            field: [getattr(old, field), value]
+            field: audit.change(getattr(old, field), value)
             for field, value in (("name", name), ("slug", slug))
             if getattr(old, field) != value
         }
@@ -59,7 +64,7 @@ def team_delete(*, team: Team, by=None) -> None:
             actor=by,
             obj=team,
             team=team,
-            changes={"name": [team.name, None], "slug": [team.slug, None]},
+            changes={"name": audit.change(team.name, None), "slug": audit.change(team.slug, None)},
         )
         Group.objects.filter(name__in=[team_group_name(team, role) for role in Role]).delete()
         team.delete()
@@ -83,6 +88,9 @@ def _check_keeps_a_lead(membership: Membership, new_role: str | None) -> None:
 def membership_add(*, team: Team, user, role: str, by=None) -> Membership:
     if role not in Role.values:
         raise ValidationError(f"Unknown role {role!r}.")
+    refusal = team_join_refusal(user)
+    if refusal:
+        raise ValidationError(refusal)
     with transaction.atomic():
         try:
             with transaction.atomic():  # a savepoint: a simultaneous second add lands here
@@ -95,7 +103,10 @@ def membership_add(*, team: Team, user, role: str, by=None) -> Membership:
             actor=by,
             obj=membership,
             team=team,
-            changes={"user": [None, user.get_username()], "role": [None, role]},
+            changes={
+                "user": audit.change(None, user.get_username()),
+                "role": audit.change(None, role),
+            },
         )
     return membership
 
@@ -122,7 +133,10 @@ def membership_set_role(*, membership: Membership, role: str, by=None) -> Member
             actor=by,
             obj=membership,
             team=membership.team,
-            changes={"user": membership.user.get_username(), "role": [old_role, role]},
+            changes={
+                "user": membership.user.get_username(),
+                "role": audit.change(old_role, role),
+            },
         )
     return membership
 
@@ -142,35 +156,38 @@ def membership_remove(*, membership: Membership, by=None) -> None:
             obj=membership,
             team=membership.team,
             changes={
-                "user": [membership.user.get_username(), None],
-                "role": [membership.role, None],
+                "user": audit.change(membership.user.get_username(), None),
+                "role": audit.change(membership.role, None),
             },
         )
         membership.delete()
 
 
 def global_groups_ensure() -> dict[str, Group]:
-    """Create the reviewers and auditors groups with their portal-wide team permissions."""
+    """Create the reviewers and auditors groups with their portal-wide permissions."""
     groups = {}
     for name, perms in GLOBAL_GROUP_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label="accounts", codename__in=perms)
-        )
+        wanted = Q(pk__in=[])
+        for perm in perms:
+            app_label, _, codename = perm.partition(".")
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.filter(wanted))
         groups[name] = group
     return groups
 
 
 def global_role_grant(*, user, group_name: str, by=None) -> None:
-    if group_name not in GLOBAL_GROUP_PERMISSIONS:
-        raise ValidationError(f"Unknown portal role {group_name!r}.")
+    refusal = global_role_refusal(user, group_name)
+    if refusal:
+        raise ValidationError(refusal)
     with transaction.atomic():
         user.groups.add(Group.objects.get(name=group_name))
         audit.record(
             "accounts.role.granted",
             actor=by,
             obj=user,
-            changes={"user": user.get_username(), "group": [None, group_name]},
+            changes={"user": user.get_username(), "group": audit.change(None, group_name)},
         )
 
 
@@ -181,5 +198,40 @@ def global_role_revoke(*, user, group_name: str, by=None) -> None:
             "accounts.role.revoked",
             actor=by,
             obj=user,
-            changes={"user": user.get_username(), "group": [group_name, None]},
+            changes={"user": user.get_username(), "group": audit.change(group_name, None)},
         )
+
+
+def password_change(*, user, password: str, by=None) -> None:
+    """The user's own new password (validated by the form), recorded."""
+    _password_set(user=user, password=password, action="accounts.user.password_changed", by=by)
+
+
+def password_reset(*, user, password: str) -> None:
+    """A new password set through an e-mailed reset link, recorded as the user's own act."""
+    _password_set(user=user, password=password, action="accounts.user.password_reset", by=user)
+
+
+def _password_set(*, user, password: str, action: str, by) -> None:
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=("password",))
+        audit.record(action, actor=by, actor_label=user.get_username(), obj=user)
+    password_validation.password_changed(password, user)
+
+
+def password_reset_request(*, email: str, ip: str | None) -> bool:
+    """Whether reset links for `email` may be sent now (False once the client address or
+    the account is over its hourly limit). Both outcomes are recorded; neither says whether
+    an account has this address.
+    """
+    allowed = password_reset_allowed(email=email, ip=ip)
+    with transaction.atomic():
+        audit.record(
+            "accounts.user.password_reset_requested"
+            if allowed
+            else "accounts.user.password_reset_throttled",
+            actor_label=email[:150],
+            changes={"email": email},
+        )
+    return allowed

@@ -48,6 +48,11 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # The canonical rules the hash follows (see portal.audit.chain); rows from before version 2
+    # read 1.
+    canonical_version = models.PositiveSmallIntegerField(db_default=1)
+    # HMAC-SHA256 of the hash under AUDIT_MAC_KEY (portal.audit.mac); empty before version 2.
+    mac = models.CharField(max_length=64, blank=True, db_default="")
 
     class Meta:
         ordering = ("-sequence",)

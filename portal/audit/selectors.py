@@ -1,15 +1,14 @@
 """Reads of the audit trail that pages, reports and other apps share.
 
-Who sees which events (the one rule every audit page and export applies):
+Who sees which events (the one rule every audit page and export applies) is decided by
+`portal.accounts.permissions.audit_visibility`:
 
-* Portal administrators (superusers) and holders of `audit.view_auditevent` (the admin's view
-  permission on events): every event.
-* Auditors: every team's events, including teams deleted since, and the events that belong
-  to no team (sign-ins, lockouts, portal role grants, user changes).
-* Security reviewers (any other holder of the portal-wide view_team): every team's events,
+* Holders of `audit.view_auditevent` (superusers, the Auditors group): every event, including
+  deleted teams' and the events that belong to no team (sign-ins, lockouts, role grants).
+* Other holders of the portal-wide view_team (security reviewers): every team's events,
   including deleted teams; not the team-less ones, which carry personal data (addresses,
   usernames tried) that reviewing attestations does not need.
-* Team leads: the events of the teams they manage (`teams_for(user, "manage_team")`).
+* Team leads: the events of the teams they manage.
 * Everybody else, plain members included: nothing; the audit pages answer 404.
 """
 
@@ -20,12 +19,13 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from portal.accounts.models import Team
-from portal.accounts.permissions import AUDITORS_GROUP, teams_for
-from portal.audit.chain import GENESIS_HASH, format_time
+from portal.accounts.permissions import audit_visibility
+from portal.audit.chain import GENESIS_HASH, HASHED_FIELDS, canonical_payload, format_time
 from portal.audit.models import CHAIN_HEAD_ID, AuditChainHead, AuditCheckpoint, AuditEvent
 
 User = AbstractBaseUser | AnonymousUser
@@ -83,16 +83,13 @@ class AuditScope:
 
 
 def audit_scope(*, user: User) -> AuditScope:
-    """Which events the user may see (see the module docstring)."""
-    if not user.is_authenticated or not user.is_active:
-        return AuditScope()
-    if user.is_superuser or user.has_perm("audit.view_auditevent"):
-        return AuditScope(every_team=True, teamless=True)
-    if user.has_perm("accounts.view_team"):  # portal-wide, through the reviewers or auditors group
-        is_auditor = user.groups.filter(name=AUDITORS_GROUP).exists()
-        return AuditScope(every_team=True, teamless=is_auditor)
-    led = teams_for(user, "manage_team").values_list("pk", flat=True)
-    return AuditScope(team_ids=frozenset(led))
+    """Which events the user may see: decided by `permissions.audit_visibility`."""
+    visibility = audit_visibility(user)
+    return AuditScope(
+        every_team=visibility.every_team,
+        team_ids=visibility.team_ids,
+        teamless=visibility.teamless,
+    )
 
 
 def visible_teams(*, user: User, scope: AuditScope) -> QuerySet[Team]:
@@ -227,3 +224,81 @@ def events_csv_rows(*, events: QuerySet[AuditEvent], chunk_size: int = 2000) -> 
     rows = events.order_by("sequence").values_list(*_CSV_COLUMNS)
     for row in rows.iterator(chunk_size=chunk_size):
         yield [_csv_cell(value) for value in row]
+
+
+EXPORT_FORMAT = "portal.audit.export"
+EXPORT_VERSION = 1
+
+
+def _json_line(value: dict) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(",", ":")) + "\n"
+
+
+def events_jsonl_lines(
+    *, events: QuerySet[AuditEvent], filters: dict | None = None, chunk_size: int = 2000
+) -> Iterator[str]:
+    """An export an auditor can verify without the portal (portal/audit/offline_verify.py).
+
+    JSON Lines: a header, then every sequence from the first to the last matching event,
+    then every signed checkpoint.
+
+    * {"type": "export", "format": "portal.audit.export", "version": 1, "first_sequence",
+      "last_sequence", "exported_at", "filters"}
+    * {"type": "event", "hash", "event": {the canonical object that is hashed}} for each
+      matching event;
+    * {"type": "link", "sequence", "prev_hash", "hash"} for the events in between that the
+      filters or the reader's scope leave out: the chain stays checkable end to end (a removed
+      line shows) without telling anything about those events but their place;
+    * {"type": "checkpoint", "sequence", "hash", "created_at", "key_id", "signature"}.
+    """
+    bounds = events.order_by().aggregate(first=Min("sequence"), last=Max("sequence"))
+    yield _json_line(
+        {
+            "type": "export",
+            "format": EXPORT_FORMAT,
+            "version": EXPORT_VERSION,
+            "first_sequence": bounds["first"],
+            "last_sequence": bounds["last"],
+            "exported_at": format_time(timezone.now()),
+            "filters": filters or {},
+        }
+    )
+    if bounds["first"] is not None:
+        rows = (
+            AuditEvent.objects.filter(sequence__gte=bounds["first"], sequence__lte=bounds["last"])
+            .annotate(in_export=Exists(events.order_by().filter(pk=OuterRef("pk"))))
+            .order_by("sequence")
+            .values_list(*HASHED_FIELDS, "hash", "in_export")
+        )
+        for row in rows.iterator(chunk_size=chunk_size):
+            values = dict(zip(HASHED_FIELDS, row, strict=False))
+            hash_, in_export = row[-2], row[-1]
+            if in_export:
+                yield _json_line(
+                    {"type": "event", "hash": hash_, "event": canonical_payload(values)}
+                )
+            else:
+                yield _json_line(
+                    {
+                        "type": "link",
+                        "sequence": values["sequence"],
+                        "prev_hash": values["prev_hash"],
+                        "hash": hash_,
+                    }
+                )
+    checkpoints = AuditCheckpoint.objects.order_by("sequence", "id").values_list(
+        "sequence", "hash", "created_at", "key_id", "signature"
+    )
+    for sequence, hash_, created_at, key_id, signature in checkpoints.iterator(
+        chunk_size=chunk_size
+    ):
+        yield _json_line(
+            {
+                "type": "checkpoint",
+                "sequence": sequence,
+                "hash": hash_,
+                "created_at": format_time(created_at),
+                "key_id": key_id,
+                "signature": signature,
+            }
+        )

@@ -1,11 +1,14 @@
 """The portal's audit signing key: Ed25519 or ECDSA P-256, from the `cryptography` package.
 
-Production mounts a PEM private key and names it in the AUDIT_SIGNING_KEY_FILE setting (from
-the environment); with DEBUG off it is required, so every node signs with the same key.
-Local runs generate an Ed25519 key on first use at DATA_DIR/keys/audit-signing-key.pem
-(mode 0600, under the git-ignored var/). Verification trusts only this key: a checkpoint
-signed by any other key is reported, so somebody who can write to the database cannot sign
-their own.
+Production mounts a PEM private key on the node that signs checkpoints and names it in the
+AUDIT_SIGNING_KEY_FILE setting; with DEBUG off signing requires it. Local runs generate an
+Ed25519 key on first use at DATA_DIR/keys/audit-signing-key.pem (mode 0600, under the
+git-ignored var/).
+
+Verification needs no private key: it trusts the public keys in AUDIT_PUBLIC_KEY_FILES (and
+the older name AUDIT_RETIRED_PUBLIC_KEY_FILES), published with `manage.py audit_public_key`,
+plus the public half of a signing key that is already on this machine. A checkpoint signed by
+any other key is reported, so somebody who can write to the database cannot sign their own.
 """
 
 import base64
@@ -83,19 +86,51 @@ def _public_key_id(public: PublicKey) -> str:
     return hashlib.sha256(der).hexdigest()
 
 
+def public_key_pem(key: PrivateKey | None = None) -> str:
+    """The signing key's public half (PEM SubjectPublicKeyInfo), to publish for verifiers."""
+    public = (key or signing_key()).public_key()
+    return public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode("ascii")
+
+
+def _present_signing_key() -> PrivateKey | None:
+    """The signing key if this machine has one; never generates one."""
+    if settings.AUDIT_SIGNING_KEY_FILE:
+        path = Path(settings.AUDIT_SIGNING_KEY_FILE)
+    elif settings.DEBUG:
+        path = Path(settings.DATA_DIR) / "keys" / LOCAL_KEY_NAME
+    else:
+        return None
+    if not path.exists():
+        return None
+    stat = path.stat()
+    return _load(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def load_public_key(path: str) -> PublicKey:
+    try:
+        public = serialization.load_pem_public_key(Path(path).read_bytes())
+    except (OSError, ValueError) as exc:
+        raise ImproperlyConfigured(f"audit public key {path!r} cannot be loaded: {exc}") from exc
+    if not isinstance(public, ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey):
+        raise ImproperlyConfigured(f"audit public key {path!r} must be Ed25519 or ECDSA P-256")
+    if isinstance(public, ec.EllipticCurvePublicKey) and not isinstance(public.curve, ec.SECP256R1):
+        raise ImproperlyConfigured(f"audit public key {path!r} must be Ed25519 or ECDSA P-256")
+    return public
+
+
 def trusted_public_keys() -> dict[str, PublicKey]:
-    """The keys whose checkpoints verification accepts, by key id: the current signing key
-    and the retired ones listed in AUDIT_RETIRED_PUBLIC_KEY_FILES (after a key rotation)."""
-    keys = {key_id(): signing_key().public_key()}
-    for path in settings.AUDIT_RETIRED_PUBLIC_KEY_FILES:
-        try:
-            public = serialization.load_pem_public_key(Path(path).read_bytes())
-        except (OSError, ValueError) as exc:
-            raise ImproperlyConfigured(
-                f"retired audit key {path!r} cannot be loaded: {exc}"
-            ) from exc
-        if not isinstance(public, ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey):
-            raise ImproperlyConfigured(f"retired audit key {path!r} must be Ed25519 or ECDSA P-256")
+    """The keys whose checkpoints verification accepts, by key id: every file in
+    AUDIT_PUBLIC_KEY_FILES and AUDIT_RETIRED_PUBLIC_KEY_FILES, and the signing key's public
+    half where this machine holds the signing key."""
+    keys: dict[str, PublicKey] = {}
+    present = _present_signing_key()
+    if present is not None:
+        keys[key_id(present)] = present.public_key()
+    paths = [*settings.AUDIT_PUBLIC_KEY_FILES, *settings.AUDIT_RETIRED_PUBLIC_KEY_FILES]
+    for path in paths:
+        public = load_public_key(path)
         keys[_public_key_id(public)] = public
     return keys
 

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.event_list, name="event_list"),
     path("events/<int:sequence>/", views.event_detail, name="event_detail"),
     path("export.csv", views.event_export, name="event_export"),
+    path("export.jsonl", views.event_export_jsonl, name="event_export_jsonl"),
 ]

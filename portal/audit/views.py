@@ -87,3 +87,26 @@ def event_export(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="audit-events.csv"'
     return response
+
+
+@login_required
+@require_POST
+def event_export_jsonl(request: HttpRequest) -> HttpResponse:
+    """The verifiable export: portal/audit/offline_verify.py checks it with the public key."""
+    scope = _scope_or_404(request)
+    teams = selectors.visible_teams(user=request.user, scope=scope)
+    form = EventFilterForm(request.POST, teams=teams)
+    if not form.is_valid():
+        messages.error(request, "Fix the filters before exporting.")
+        return redirect("audit:event_list")
+    filters = form.filters_for_record()
+    services.log_export_record(by=request.user, filters=filters, export_format="jsonl")
+    matching = selectors.events_filter(
+        events=selectors.events_for(user=request.user, scope=scope), **form.filters()
+    )
+    response = StreamingHttpResponse(
+        selectors.events_jsonl_lines(events=matching, filters=filters),
+        content_type="application/jsonl; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="audit-events.jsonl"'
+    return response

@@ -69,7 +69,7 @@ def test_an_admin_grant_of_a_portal_role_is_recorded(client, admin_user, nobody)
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     event = AuditEvent.objects.get(action="accounts.user.access_changed")
-    assert event.changes == {"groups": [[], [REVIEWERS_GROUP]]}
+    assert event.changes == {"groups": {"from": [], "to": [REVIEWERS_GROUP]}}
     assert event.actor == admin_user
 
 
@@ -92,7 +92,7 @@ def test_a_group_permission_change_is_recorded(client, admin_user):
     )
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="accounts.group.changed")
-    assert event.changes == {"permissions": [[], ["review_team"]]}
+    assert event.changes == {"permissions": {"from": [], "to": ["review_team"]}}
 
 
 def test_a_password_change_and_a_deletion_are_recorded(client, admin_user, nobody):
@@ -125,3 +125,44 @@ def test_unlocking_in_the_admin_is_recorded(client, admin_user, member):
     assert not AccessAttempt.objects.exists()
     event = AuditEvent.objects.get(action="accounts.login.unlocked")
     assert event.changes == {"username": "member", "ip_address": "203.0.113.5"}
+
+
+def test_a_refused_membership_change_is_an_error_not_a_success(client, admin_user, team, lead):
+    from django.contrib.admin.models import LogEntry
+
+    client.force_login(admin_user)
+    membership = Membership.objects.get(user=lead)
+    response = client.post(
+        reverse("admin:accounts_membership_change", args=[membership.pk]),
+        {"role": "member"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "only lead; name another lead first." in page
+    assert "successfully" not in page
+    assert Membership.objects.get(pk=membership.pk).role == Role.LEAD
+    assert not LogEntry.objects.exists()
+
+
+def test_a_refused_inline_row_is_an_error_not_a_success(client, admin_user, team, lead):
+    client.force_login(admin_user)
+    membership = Membership.objects.get(user=lead)
+    response = client.post(
+        reverse("admin:accounts_team_change", args=[team.pk]),
+        {
+            "name": "Kopi Kita Baru",
+            "slug": team.slug,
+            **_inline(
+                total=1,
+                initial=1,
+                rows=[{"id": membership.pk, "team": team.pk, "user": lead.pk, "role": "member"}],
+            ),
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "only lead; name another lead first." in page
+    assert "successfully" not in page
+    assert Membership.objects.get(pk=membership.pk).role == Role.LEAD
+    # The team's own change went through and is recorded.
+    assert Team.objects.get(pk=team.pk).name == "Kopi Kita Baru"

@@ -44,5 +44,6 @@ def tampering():
 
 def record_many(count: int, *, team=None, actor=None, action: str = "tests.thing.done"):
     return [
-        audit.record(action, actor=actor, team=team, changes={"n": [None, i]}) for i in range(count)
+        audit.record(action, actor=actor, team=team, changes={"n": audit.change(None, i)})
+        for i in range(count)
     ]

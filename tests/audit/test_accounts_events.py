@@ -26,12 +26,15 @@ def test_it_records_team_creation_change_and_deletion(admin_user):
         team.pk,
         str(team.pk),
     )
-    assert created.changes == {"name": [None, "Warung"], "slug": [None, "warung"]}
+    assert created.changes == {
+        "name": {"from": None, "to": "Warung"},
+        "slug": {"from": None, "to": "warung"},
+    }
 
     accounts.team_update(team=team, name="Warung Besar", slug="warung", by=admin_user)
     changed = last("accounts.team.changed")
     assert (changed.actor_id, changed.team_id) == (admin_user.pk, team.pk)
-    assert changed.changes == {"name": ["Warung", "Warung Besar"]}
+    assert changed.changes == {"name": {"from": "Warung", "to": "Warung Besar"}}
 
     team_id = team.pk
     accounts.team_delete(team=team, by=admin_user)
@@ -41,7 +44,10 @@ def test_it_records_team_creation_change_and_deletion(admin_user):
         team_id,
         "Warung Besar",
     )
-    assert deleted.changes == {"name": ["Warung Besar", None], "slug": ["warung", None]}
+    assert deleted.changes == {
+        "name": {"from": "Warung Besar", "to": None},
+        "slug": {"from": "warung", "to": None},
+    }
     assert verify_chain().ok
 
 
@@ -55,7 +61,10 @@ def test_it_records_a_member_added_through_the_page(client, team, lead):
     membership = Membership.objects.get(user=newcomer, team=team)
     assert (event.actor_id, event.actor_label, event.team_id) == (lead.pk, "lead", team.pk)
     assert (event.object_type, event.object_id) == ("accounts.membership", str(membership.pk))
-    assert event.changes == {"user": [None, "newcomer"], "role": [None, "member"]}
+    assert event.changes == {
+        "user": {"from": None, "to": "newcomer"},
+        "role": {"from": None, "to": "member"},
+    }
     assert event.ip == "127.0.0.1"
 
 
@@ -71,7 +80,7 @@ def test_it_records_a_role_change_through_the_page(client, team, lead, member):
         team.pk,
         str(membership.pk),
     )
-    assert event.changes == {"user": "member", "role": ["member", "lead"]}
+    assert event.changes == {"user": "member", "role": {"from": "member", "to": "lead"}}
 
 
 def test_it_records_a_member_removed_through_the_page(client, team, lead, member):
@@ -84,7 +93,10 @@ def test_it_records_a_member_removed_through_the_page(client, team, lead, member
         team.pk,
         str(membership.pk),
     )
-    assert event.changes == {"user": ["member", None], "role": ["member", None]}
+    assert event.changes == {
+        "user": {"from": "member", "to": None},
+        "role": {"from": "member", "to": None},
+    }
 
 
 def test_it_records_portal_role_grants_and_revocations(admin_user, nobody):
@@ -95,10 +107,10 @@ def test_it_records_portal_role_grants_and_revocations(admin_user, nobody):
         None,
         str(nobody.pk),
     )
-    assert granted.changes == {"user": "nobody", "group": [None, AUDITORS_GROUP]}
+    assert granted.changes == {"user": "nobody", "group": {"from": None, "to": AUDITORS_GROUP}}
     accounts.global_role_revoke(user=nobody, group_name=AUDITORS_GROUP, by=admin_user)
     revoked = last("accounts.role.revoked")
-    assert revoked.changes == {"user": "nobody", "group": [AUDITORS_GROUP, None]}
+    assert revoked.changes == {"user": "nobody", "group": {"from": AUDITORS_GROUP, "to": None}}
 
 
 def test_it_records_a_successful_sign_in_and_sign_out(client, member):
@@ -120,6 +132,24 @@ def test_it_records_a_failed_sign_in_without_the_password(client, member):
     assert (failed.actor_id, failed.actor_label, failed.team_id) == (None, "member", None)
     assert failed.changes == {"username": "member"}
     assert "not-the-password" not in str(AuditEvent.objects.values_list("changes", "reason"))
+
+
+def test_it_leaves_out_a_typed_username_that_names_no_account(rf, member):
+    from django.contrib.auth import authenticate
+
+    typed = "Tr0ub4dor&3-my-password"  # typed into the username field by mistake
+    form = "application/x-www-form-urlencoded"
+    request = rf.post(LOGIN, "", content_type=form)
+    assert authenticate(request=request, username=typed, password="anything") is None
+    failed = last("accounts.login.failed")
+    assert (failed.actor_label, failed.changes) == ("", {"username": ""})
+    everything = AuditEvent.objects.values_list(
+        "actor_label", "changes", "reason", "object_label", "user_agent"
+    )
+    assert typed not in str(list(everything))
+    request = rf.post(LOGIN, "", content_type=form)
+    assert authenticate(request=request, username="member", password="wrong") is None
+    assert last("accounts.login.failed").changes == {"username": "member"}
 
 
 def test_it_records_a_lockout_after_five_failures(client, member):

@@ -110,3 +110,51 @@ def test_it_is_scheduled_daily():
     assert entry["task"] == "portal.audit.tasks.audit_checkpoint_sign"
     assert entry["task"] in celery_app.tasks
     assert entry["schedule"].hour == {0}
+
+
+def test_it_writes_each_checkpoint_to_the_log_for_a_siem(django_capture_on_commit_callbacks):
+    import io
+    import json
+    import logging
+
+    from portal.audit.redaction import RedactingFilter
+
+    handler = next(
+        h
+        for h in logging.getLogger().handlers
+        if any(isinstance(f, RedactingFilter) for f in h.filters)
+    )
+    buffer = io.StringIO()
+    original = handler.setStream(buffer)
+    try:
+        record_many(2)
+        with django_capture_on_commit_callbacks(execute=True):
+            checkpoint = AuditCheckpoint.objects.get(pk=audit_checkpoint_sign.delay().get())
+    finally:
+        handler.setStream(original)
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    (line,) = [line for line in lines if line["logger"] == "portal.audit.checkpoint"]
+    assert line["checkpoint"] == {
+        "sequence": 2,
+        "hash": checkpoint.hash,
+        "created_at": chain.format_time(checkpoint.created_at),
+        "key_id": checkpoint.key_id,
+        "signature": checkpoint.signature,
+    }
+    assert line["message"] == "audit checkpoint signed at sequence 2"
+
+
+def test_it_prints_the_public_key_to_publish(tmp_path):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("audit_public_key", stdout=out)
+    pem = out.getvalue()
+    assert pem.startswith("-----BEGIN PUBLIC KEY-----") and "PRIVATE" not in pem
+    public = serialization.load_pem_public_key(pem.encode())
+    assert signing._public_key_id(public) == signing.key_id()
+    out = io.StringIO()
+    call_command("audit_public_key", "--key-id", stdout=out)
+    assert out.getvalue().strip() == signing.key_id()

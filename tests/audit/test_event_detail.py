@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from portal.audit import services as audit
+from portal.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -69,9 +70,30 @@ def test_it_takes_a_constant_number_of_queries(
 
 
 def test_it_shows_changes_as_before_and_after():
-    from portal.audit.templatetags.audit_tags import change
+    from portal.audit.templatetags.audit_tags import describe
 
-    assert change(["member", "lead"]) == "member → lead"
-    assert change([None, "kopi-dev"]) == "— → kopi-dev"
-    assert change([[], ["review_team"]]) == "none → review_team"
-    assert change(3) == "3"
+    assert describe({"from": "member", "to": "lead"}) == "member → lead"
+    assert describe({"from": None, "to": "kopi-dev"}) == "— → kopi-dev"
+    assert describe({"from": [], "to": ["review_team"]}) == "none → review_team"
+    assert describe(3) == "3"
+
+
+def test_it_shows_a_two_item_list_fact_as_a_list(client, auditor, team):
+    event = audit.record(
+        "tests.providers.set",
+        team=team,
+        changes={"providers": ["gopay", "mixpay"], "role": audit.change("member", "lead")},
+    )
+    client.force_login(auditor)
+    body = client.get(url(event)).content.decode()
+    assert "gopay, mixpay" in body and "gopay → mixpay" not in body
+    assert "member → lead" in body
+
+
+def test_it_still_draws_the_pairs_of_version_1_events_as_changes():
+    from portal.audit.templatetags.audit_tags import change_rows
+
+    old = AuditEvent(canonical_version=1, changes={"name": ["Old", "New"], "n": 3})
+    assert change_rows(old) == [("name", "Old → New"), ("n", "3")]
+    new = AuditEvent(canonical_version=2, changes={"providers": ["gopay", "mixpay"]})
+    assert change_rows(new) == [("providers", "gopay, mixpay")]

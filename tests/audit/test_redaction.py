@@ -6,7 +6,13 @@ import logging
 
 import pytest
 
-from portal.audit.redaction import MASK, RedactingFilter, redact
+from portal.audit.redaction import (
+    MASK,
+    RedactingFilter,
+    redact,
+    redact_audit,
+    redact_audit_value,
+)
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtZXJjaGFudC00MiJ9.Zm9vYmFyYmF6cXV4c2VjcmV0"
 CLIENT_TOKEN = "gp_live_9fK2mQ7xL4vN8cR1tZ6wB3yH"
@@ -97,12 +103,55 @@ def test_it_writes_structured_lines_with_the_request_id(client, db, log_lines):
     assert CLIENT_TOKEN not in json.dumps(line)
 
 
-def test_it_leaves_ordinary_text_and_digests_alone():
-    text = (
-        "checklists.attestation.approved for kopi-kita sha256="
-        + "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-    )
+def test_it_leaves_ordinary_text_alone():
+    text = "checklists.attestation.approved for kopi-kita, 3 answers, version 12"
     assert redact(text) == text
+
+
+HEX40 = "8b1a9953c4611296a827abf8c47804d7a1b2c3d4"
+HEX64 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+
+@pytest.mark.parametrize("secret", [HEX40, HEX64, HEX64.upper()])
+def test_it_masks_40_and_64_hex_digit_secrets_in_log_lines(log_lines, secret):
+    logging.getLogger("portal.test").warning("provider answered with %s", secret)
+    (line,) = log_lines()
+    assert secret not in json.dumps(line)
+    assert line["message"] == f"provider answered with {MASK}"
+
+
+def test_the_audit_rule_masks_only_structured_secrets():
+    assert redact_audit(f"Authorization: Bearer {JWT}") == f"Authorization: Bearer {MASK}"
+    assert redact_audit(f"api_key={CLIENT_TOKEN}&x=1") == f"api_key={MASK}&x=1"
+    assert MASK in redact_audit(f"key {PEM}") and "MIIEvQ" not in redact_audit(f"key {PEM}")
+    for text in (
+        "pen-test-report-2026Q3-final_v2.pdf",
+        f"sha256 {HEX64}",
+        "stray value wK9pL2mN7qR4sT1vX8yZ3bC6dF0gH5jA in a message",
+    ):
+        assert redact_audit(text) == text
+    assert redact_audit_value({"client_secret": "abc", "file": "final_v2_2026Q3.pdf"}) == {
+        "client_secret": MASK,
+        "file": "final_v2_2026Q3.pdf",
+    }
+
+
+def test_the_log_rule_stays_broad():
+    assert redact("pen-test-report-2026Q3-final_v2.pdf") == f"{MASK}.pdf"
+
+
+def test_a_record_may_name_fields_that_are_public_by_design(log_lines):
+    logging.getLogger("portal.test").info(
+        "signed",
+        extra={
+            "checkpoint": {"hash": HEX64, "signature": "c2lnbmF0dXJl" * 8},
+            "other": {"hash": HEX64},
+            "unredacted": ("checkpoint",),
+        },
+    )
+    (line,) = log_lines()
+    assert line["checkpoint"] == {"hash": HEX64, "signature": "c2lnbmF0dXJl" * 8}
+    assert line["other"] == {"hash": MASK}
 
 
 def test_every_handler_of_djangos_loggers_redacts():

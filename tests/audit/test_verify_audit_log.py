@@ -1,4 +1,5 @@
 import io
+import json
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -77,7 +78,7 @@ def test_it_names_a_changed_row():
     assert "broken at sequence 3: its contents do not match its hash" in broken_at()
 
 
-def test_it_names_a_row_whose_hash_was_recomputed_after_a_change():
+def test_it_names_a_row_whose_hash_was_recomputed_after_a_change(settings):
     events = record_many(5)
     values = AuditEvent.objects.filter(sequence=3).values(*chain.HASHED_FIELDS).get()
     forged = chain.event_hash(dict(values, reason="quietly edited"))
@@ -87,6 +88,8 @@ def test_it_names_a_row_whose_hash_was_recomputed_after_a_change():
             [forged],
         )
     assert events[3].prev_hash != forged
+    assert "broken at sequence 3: its MAC is missing or wrong" in broken_at()
+    settings.AUDIT_MAC_KEY = None  # what the hash chain alone finds
     assert "broken at sequence 4: its previous hash does not match" in broken_at()
 
 
@@ -112,14 +115,16 @@ def test_it_names_an_inserted_row():
         _shift_up_from(cursor, 3)
         cursor.execute(
             "INSERT INTO audit_auditevent (sequence, created_at, actor_label, action, object_type,"
-            " object_id, object_label, changes, reason, user_agent, request_id, prev_hash, hash)"
-            " VALUES (3, %s, 'mallory', 'tests.thing.done', '', '', '', '{}', '', '', '', %s, %s)",
+            " object_id, object_label, changes, reason, user_agent, request_id, prev_hash, hash,"
+            " canonical_version)"
+            " VALUES (3, %s, 'mallory', 'tests.thing.done', '', '', '', '{}', '', '', '',"
+            " %s, %s, 2)",
             [events[2].created_at, events[1].hash, "f" * 64],
         )
     assert "broken at sequence 3: its contents do not match its hash" in broken_at()
 
 
-def test_it_names_the_row_after_an_inserted_row_with_a_correct_hash():
+def test_it_names_the_row_after_an_inserted_row_with_a_correct_hash(settings):
     events = record_many(5)
     values = dict(
         AuditEvent.objects.filter(sequence=3).values(*chain.HASHED_FIELDS).get(),
@@ -131,16 +136,19 @@ def test_it_names_the_row_after_an_inserted_row_with_a_correct_hash():
         _shift_up_from(cursor, 3)
         cursor.execute(
             "INSERT INTO audit_auditevent (sequence, created_at, actor_label, action, object_type,"
-            " object_id, object_label, changes, reason, user_agent, request_id, prev_hash, hash)"
-            " VALUES (3, %s, 'mallory', %s, '', '', '', %s, '', '', '', %s, %s)",
+            " object_id, object_label, changes, reason, user_agent, request_id, prev_hash, hash,"
+            " canonical_version)"
+            " VALUES (3, %s, 'mallory', %s, '', '', '', %s, '', '', '', %s, %s, 2)",
             [
                 values["created_at"],
                 values["action"],
-                '{"n": [null, 2]}',
+                json.dumps(values["changes"]),
                 events[1].hash,
                 chain.event_hash(values),
             ],
         )
+    assert "broken at sequence 3: its MAC is missing or wrong" in broken_at()
+    settings.AUDIT_MAC_KEY = None
     assert "broken at sequence 4" in broken_at()
 
 
@@ -199,7 +207,7 @@ def test_it_detects_a_checkpoint_whose_hash_is_not_on_the_chain():
     assert "invalid signature" in broken_at()
 
 
-def test_it_detects_a_rewritten_chain_that_a_checkpoint_still_pins():
+def test_it_detects_a_rewritten_chain_that_a_checkpoint_still_pins(settings):
     record_many(3)
     services.checkpoint_create()
     # Rewrite event 2 and re-hash everything after it, as someone with the table would.
@@ -217,6 +225,7 @@ def test_it_detects_a_rewritten_chain_that_a_checkpoint_still_pins():
             )
     with tampering() as cursor:
         cursor.execute("UPDATE audit_auditchainhead SET last_hash = %s", [previous])
+    settings.AUDIT_MAC_KEY = None  # even without the MACs, the signed checkpoint pins it
     assert "broken at sequence 3: its hash differs from the signed checkpoint" in broken_at()
 
 
@@ -261,3 +270,190 @@ def test_it_accepts_checkpoints_of_a_retired_key_after_rotation(
     record_many(1)
     services.checkpoint_create()
     assert verify_chain().ok
+
+
+def public_key_file(tmp_path, name="audit-public.pem"):
+    """The public key as `manage.py audit_public_key` prints it for publishing."""
+    out = io.StringIO()
+    call_command("audit_public_key", stdout=out)
+    path = tmp_path / name
+    path.write_text(out.getvalue())
+    return path
+
+
+def test_it_verifies_with_the_published_public_key_and_no_private_key(settings, tmp_path):
+    record_many(2)
+    services.checkpoint_create()
+    settings.AUDIT_PUBLIC_KEY_FILES = [str(public_key_file(tmp_path))]
+    settings.AUDIT_SIGNING_KEY_FILE = None  # a verifying node without the private key
+    assert not settings.DEBUG
+    assert "intact: 3 events" in verify()
+    assert "1 signed checkpoint" in verify()
+
+
+def test_it_does_not_generate_a_local_key_to_verify_with(settings, tmp_path):
+    record_many(2)
+    services.checkpoint_create()
+    settings.AUDIT_PUBLIC_KEY_FILES = [str(public_key_file(tmp_path))]
+    settings.AUDIT_SIGNING_KEY_FILE = None
+    settings.DEBUG = True  # local runs once generated a key here, which trusted nothing signed
+    assert "intact: 3 events" in verify()
+    assert not (tmp_path / "keys").exists()
+
+
+def test_it_reads_the_retired_key_setting_as_public_keys_too(settings, tmp_path):
+    record_many(1)
+    services.checkpoint_create()
+    settings.AUDIT_RETIRED_PUBLIC_KEY_FILES = [str(public_key_file(tmp_path))]
+    settings.AUDIT_SIGNING_KEY_FILE = None
+    assert verify_chain().ok
+
+
+def test_it_names_the_missing_public_key_setting(settings):
+    record_many(1)
+    services.checkpoint_create()
+    settings.AUDIT_SIGNING_KEY_FILE = None
+    assert "no public key is configured: AUDIT_PUBLIC_KEY_FILES" in broken_at()
+
+
+def test_it_detects_that_every_checkpoint_was_deleted():
+    record_many(3)
+    services.checkpoint_create()  # checkpoint at 3, recorded as event 4
+    record_many(2)
+    services.checkpoint_create()  # checkpoint at 6, recorded as event 7
+    with tampering() as cursor:
+        cursor.execute("DELETE FROM audit_auditcheckpoint")
+    message = broken_at()
+    assert "broken at sequence 4: it records a checkpoint at sequence 3 that is missing" in message
+    assert "(3 events verified before it)" in message
+
+
+def test_it_detects_one_deleted_checkpoint():
+    record_many(3)
+    services.checkpoint_create()
+    services.checkpoint_create()  # checkpoint at 4, recorded as event 5
+    with tampering() as cursor:
+        cursor.execute("DELETE FROM audit_auditcheckpoint WHERE sequence = 4")
+    assert "broken at sequence 5: it records a checkpoint at sequence 4" in broken_at()
+
+
+def test_it_counts_the_events_verified_before_a_break_in_the_middle():
+    record_many(210)
+    with tampering() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET reason = 'edited' WHERE sequence = 208")
+    message = broken_at()
+    assert "broken at sequence 208" in message
+    assert "(207 events verified before it)" in message
+    event = AuditEvent.objects.order_by("-sequence").first()
+    assert event.changes["count"] == 207
+
+
+def stale_error() -> CommandError:
+    with pytest.raises(CommandError) as error:
+        verify()
+    return error.value
+
+
+def test_it_exits_2_when_the_newest_checkpoint_is_too_old(settings):
+    record_many(2)
+    services.checkpoint_create()
+    assert "intact" in verify()  # the default allows two days
+    settings.AUDIT_CHECKPOINT_MAX_AGE = 0
+    error = stale_error()
+    assert error.returncode == 2
+    assert "stale: the newest signed checkpoint is from" in str(error)
+
+
+def test_it_exits_2_without_any_checkpoint_once_events_are_older_than_allowed(settings):
+    record_many(2)
+    assert "intact: 2 events, head 2" in verify()  # a new installation gets a grace period
+    settings.AUDIT_CHECKPOINT_MAX_AGE = 0
+    error = stale_error()
+    assert error.returncode == 2
+    assert "no signed checkpoint, and events date back to" in str(error)
+
+
+def test_it_defaults_to_two_days_of_checkpoint_age():
+    from django.conf import settings
+
+    assert settings.AUDIT_CHECKPOINT_MAX_AGE == 2 * 24 * 3600
+
+
+def _forge_after(head_event, *, action: str, version: int = 2, mac: str = "") -> None:
+    """Append an event with a correct hash, as somebody holding only the database would."""
+    values = dict(
+        AuditEvent.objects.filter(pk=head_event.pk).values(*chain.HASHED_FIELDS).get(),
+        sequence=head_event.sequence + 1,
+        action=action,
+        actor_label="mallory",
+        actor_id=None,
+        changes={"approved": True},
+        prev_hash=head_event.hash,
+        canonical_version=version,
+    )
+    forged = chain.event_hash(values)
+    with tampering() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (sequence, created_at, actor_label, action, object_type,"
+            " object_id, object_label, changes, reason, user_agent, request_id, prev_hash, hash,"
+            " canonical_version, mac)"
+            " VALUES (%s, %s, 'mallory', %s, '', '', '', %s, '', '', '', %s, %s, %s, %s)",
+            [
+                values["sequence"],
+                values["created_at"],
+                action,
+                json.dumps(values["changes"]),
+                head_event.hash,
+                forged,
+                version,
+                mac,
+            ],
+        )
+        cursor.execute(
+            "UPDATE audit_auditchainhead SET last_sequence = %s, last_hash = %s",
+            [values["sequence"], forged],
+        )
+
+
+def test_it_detects_an_event_forged_after_the_last_checkpoint():
+    record_many(3)
+    services.checkpoint_create()
+    (last,) = record_many(1)
+    _forge_after(last, action="checklists.attestation.approved", mac="0" * 64)
+    assert "broken at sequence 6: its MAC is missing or wrong" in broken_at()
+
+
+def test_it_detects_a_forged_event_that_claims_the_old_canonical_version():
+    (last,) = record_many(1)
+    _forge_after(last, action="checklists.attestation.approved", version=1)
+    assert "broken at sequence 2: its canonical version 1 is older" in broken_at()
+
+
+def test_it_says_the_macs_were_not_checked_without_the_key(settings):
+    record_many(2)
+    before = AuditEvent.objects.count()
+    settings.AUDIT_MAC_KEY = None  # an auditor's machine
+    err = io.StringIO()
+    out = io.StringIO()
+    call_command("verify_audit_log", stdout=out, stderr=err)
+    assert "intact: 2 events" in out.getvalue()
+    assert "MAC not checked" in out.getvalue() and "MAC not checked" in err.getvalue()
+    assert AuditEvent.objects.count() == before  # appending needs the key: not recorded
+
+
+def test_it_checks_the_macs_with_the_key():
+    record_many(2)
+    assert "MAC not checked" not in verify()
+    assert verify_chain().mac_checked
+
+
+def test_the_deploy_check_requires_the_mac_key_when_debug_is_off(settings):
+    from portal.audit.checks import audit_mac_key
+
+    settings.DEBUG = False
+    settings.AUDIT_MAC_KEY = None
+    assert [e.id for e in audit_mac_key(None)] == ["audit.E001"]
+    settings.AUDIT_MAC_KEY = "short"
+    assert [e.id for e in audit_mac_key(None)] == ["audit.E002"]
+    settings.AUDIT_MAC_KEY = "x" * 48
+    assert audit_mac_key(None) == []

@@ -46,7 +46,7 @@ def test_every_saved_version_stays_readable(item, member, lead):
     ]
     assert versions[1].changed_fields == ["status", "statement", "justification"]
     event = AuditEvent.objects.filter(action="checklists.attestation.changed").latest("sequence")
-    assert event.changes["statement"] == ["First answer.", "Second answer."]
+    assert event.changes["statement"] == {"from": "First answer.", "to": "Second answer."}
 
 
 @pytest.mark.parametrize(
@@ -212,12 +212,21 @@ def test_bulk_approval_reports_refusals(catalog, team, lead, member, reviewer):
     ]
 
 
-def test_four_eyes_follows_an_answer_into_the_next_period(catalog, team, lead, reviewer):
-    from portal.accounts import services as accounts
+def test_four_eyes_follows_an_answer_into_the_next_period(catalog, team, lead):
+    from django.contrib.auth import get_user_model
 
-    accounts.membership_add(team=team, user=reviewer, role="member")
+    from portal.accounts import services as accounts
+    from portal.accounts.permissions import REVIEWERS_GROUP
+    from tests.conftest import make_user
+
+    # A member answers, then leaves the team and becomes a reviewer.
+    reviewer = make_user("former-member")
+    membership = accounts.membership_add(team=team, user=reviewer, role="member")
     last = make_checklist(team, lead, period="2026-Q3")
     answer(attestation_of(last, "GOPAY-1.2"), reviewer)
+    accounts.membership_remove(membership=membership)
+    accounts.global_role_grant(user=reviewer, group_name=REVIEWERS_GROUP)
+    reviewer = get_user_model().objects.get(pk=reviewer.pk)  # no cached permissions
     current = make_checklist(team, lead, period="2026-Q4", copy_previous=True)
     copied = attestation_of(current, "GOPAY-1.2")
     submit(copied, lead)
@@ -233,7 +242,7 @@ def test_an_approved_answer_set_back_to_unanswered_goes_to_draft(item, member, r
     item.refresh_from_db()
     assert item.review_state == ReviewState.DRAFT
     event = AuditEvent.objects.filter(action="checklists.attestation.changed").latest("sequence")
-    assert event.changes["review_state"] == ["approved", "draft"]
+    assert event.changes["review_state"] == {"from": "approved", "to": "draft"}
 
 
 def test_a_changed_approved_answer_goes_back_to_the_queue(item, member, reviewer):

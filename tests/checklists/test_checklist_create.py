@@ -160,3 +160,31 @@ def _by_group(checklist):
     ):
         groups.setdefault(attestation.control.equivalence_group_id, []).append(attestation)
     return groups
+
+
+def test_copying_a_quarter_costs_the_same_queries_however_many_answers(
+    catalog, team, lead, member, django_assert_max_num_queries
+):
+    small = make_checklist(team, lead, period="2026-Q1", providers=("gopay", "ucanpay"))
+    for item in small.attestations.filter(satisfied_through__isnull=True)[:2]:
+        answer(item, member)
+    with django_assert_max_num_queries(40) as few:
+        make_checklist(
+            team, lead, period="2026-Q2", providers=("gopay", "ucanpay"), copy_previous=True
+        )
+    big = make_checklist(
+        team, lead, period="2026-Q3", providers=("gopay", "codepay", "wechat", "ucanpay")
+    )
+    for item in big.attestations.filter(satisfied_through__isnull=True)[:60]:
+        answer(item, member)
+    # Not one more query per answer (there were five); SQLite splits bulk inserts of many rows
+    # into a few batches.
+    with django_assert_max_num_queries(len(few.captured_queries) + 3):
+        copied = make_checklist(
+            team,
+            lead,
+            period="2026-Q4",
+            providers=("gopay", "codepay", "wechat", "ucanpay"),
+            copy_previous=True,
+        )
+    assert copied.attestations.exclude(status=AnswerStatus.UNANSWERED).count() == 60

@@ -101,13 +101,16 @@ def test_bulk_approval_skips_a_version_changed_since_the_queue_was_read(
     assert not ReviewDecision.objects.exists()
 
 
-def test_four_eyes_in_the_browser_flow(client, checklist, team, reviewer):
+def test_four_eyes_in_the_browser_flow(client, checklist, team):
     from portal.accounts import services as accounts
+    from portal.accounts.permissions import REVIEWERS_GROUP
 
-    accounts.membership_add(
-        team=team, user=reviewer, role="member"
-    )  # a reviewer who also works in the team
+    # A member answers, then leaves the team and becomes a reviewer.
+    reviewer = make_user("former-member")
+    membership = accounts.membership_add(team=team, user=reviewer, role="member")
     (item,) = _submitted(checklist, reviewer, "GOPAY-1.2")
+    accounts.membership_remove(membership=membership)
+    accounts.global_role_grant(user=reviewer, group_name=REVIEWERS_GROUP)
     client.force_login(reviewer)
     page = client.get(item.get_absolute_url()).content.decode()
     assert "another reviewer must approve it" in page
@@ -122,8 +125,6 @@ def test_four_eyes_in_the_browser_flow(client, checklist, team, reviewer):
         in response.content.decode()
     )
     second_reviewer = make_user("second-reviewer")
-    from portal.accounts.permissions import REVIEWERS_GROUP
-
     accounts.global_role_grant(user=second_reviewer, group_name=REVIEWERS_GROUP)
     client.force_login(second_reviewer)
     client.post(

@@ -21,9 +21,24 @@ def _plain(value) -> str:
     return str(value)
 
 
-@register.filter
-def change(value) -> str:
-    """A recorded change for people: [old, new] reads "old → new"; anything else as it is."""
-    if isinstance(value, list) and len(value) == 2:
+def _is_change(value) -> bool:
+    return isinstance(value, dict) and set(value) == {"from", "to"}
+
+
+def describe(value, *, legacy_pairs: bool = False) -> str:
+    """One entry of `changes` for people: a change {"from": a, "to": b} reads "a → b"; a fact
+    reads as itself (a list as "gopay, mixpay"). Events written before canonical version 2
+    stored changes as [old, new] lists; `legacy_pairs` draws those as changes."""
+    if _is_change(value):
+        return f"{_plain(value['from'])} → {_plain(value['to'])}"
+    if legacy_pairs and isinstance(value, list) and len(value) == 2:
         return f"{_plain(value[0])} → {_plain(value[1])}"
     return _plain(value)
+
+
+@register.filter
+def change_rows(event) -> list[tuple[str, str]]:
+    """`{% for field, text in event|change_rows %}`: the event's changes, one row a field."""
+    changes = event.changes if isinstance(event.changes, dict) else {}
+    legacy = (event.canonical_version or 1) < 2
+    return [(str(field), describe(value, legacy_pairs=legacy)) for field, value in changes.items()]

@@ -21,7 +21,7 @@ PLAINTEXT = b"".join(b"%06d merchant evidence line for TLS-1\n" % i for i in ran
 
 def _header_size(path) -> int:
     with path.open("rb") as handle:
-        return len(crypto.read_header(handle)[0])
+        return len(crypto.read_header(handle).raw)
 
 
 def _chunks_of(path) -> tuple[bytes, list[bytes]]:
@@ -50,7 +50,8 @@ def blob(evidence_root):
 def test_it_stores_only_ciphertext(blob):
     path = blob_path(blob.name)
     raw = path.read_bytes()
-    assert raw.startswith(b"PEVD\x01")
+    assert raw.startswith(b"PEVD\x02")
+    assert blob.name.encode() in raw[: _header_size(path)]  # the name it was sealed under
     assert b"merchant evidence" not in raw
     assert PLAINTEXT[:64] not in raw
     assert len(raw) == _header_size(path) + len(PLAINTEXT) + 4 * crypto.TAG_SIZE
@@ -100,10 +101,12 @@ def test_it_detects_a_flipped_tag(blob):
     assert received == PLAINTEXT[: 3 * CHUNK]
 
 
-def test_it_detects_an_altered_header(blob):
+@pytest.mark.parametrize("position", ["salt", "name"])
+def test_it_detects_an_altered_header(blob, position):
     path = blob_path(blob.name)
     raw = bytearray(path.read_bytes())
-    raw[_header_size(path) - 1] ^= 0x01  # last byte of the nonce prefix
+    offset = _header_size(path) - 1 if position == "name" else _header_size(path) - 34
+    raw[offset] ^= 0x01
     path.write_bytes(raw)
     received, error = _read_until_error(blob.name)
     assert isinstance(error, BlobTampered) and received == b""
@@ -168,3 +171,44 @@ def test_it_detects_a_wrong_key_under_the_same_id(blob, settings):
     settings.EVIDENCE_KEYS = [key_entry("k1")]
     _, error = _read_until_error(blob.name)
     assert isinstance(error, BlobTampered)
+
+
+def test_it_refuses_a_blob_stored_under_another_name(blob, evidence_root):
+    other = store_bytes(b"another team's evidence\n", "other.txt")
+    mine, theirs = blob_path(blob.name), blob_path(other.name)
+    mine_bytes, theirs_bytes = mine.read_bytes(), theirs.read_bytes()
+    mine.write_bytes(theirs_bytes)
+    theirs.write_bytes(mine_bytes)
+    for name, sealed_as in ((blob.name, other.name), (other.name, blob.name)):
+        with pytest.raises(BlobTampered) as caught:
+            open_blob(name)
+        assert str(caught.value) == (
+            f"the blob stored as {name} was sealed as {sealed_as}: blobs were swapped or "
+            "copied on the evidence volume"
+        )
+
+
+def test_it_gives_each_file_its_own_key(blob, evidence_root):
+    """Same key, same plaintext: different salts, so different file keys and ciphertexts."""
+    other = store_bytes(PLAINTEXT, "access.log")
+    header, chunks = _chunks_of(blob_path(blob.name))
+    other_header, other_chunks = _chunks_of(blob_path(other.name))
+    with blob_path(blob.name).open("rb") as a, blob_path(other.name).open("rb") as b:
+        assert crypto.read_header(a).salt != crypto.read_header(b).salt
+    assert chunks[0][:32] != other_chunks[0][:32]
+
+
+def test_it_withholds_the_last_chunk_when_the_sha256_differs(blob):
+    received = b""
+    reader = open_blob(blob.name, sha256="0" * 64)
+    with pytest.raises(BlobTampered, match="its last chunk was withheld"):
+        for chunk in reader:
+            received += chunk
+    assert received == PLAINTEXT[: 3 * CHUNK]
+
+
+def test_it_refuses_a_one_chunk_file_with_another_sha256_before_returning(evidence_root):
+    small = store_bytes(b"one chunk only\n", "small.txt")
+    with pytest.raises(BlobTampered, match="SHA-256 is .*, not 0{64} as recorded at upload"):
+        open_blob(small.name, sha256="0" * 64)
+    assert b"".join(open_blob(small.name, sha256=small.sha256)) == b"one chunk only\n"

@@ -1,11 +1,14 @@
 from io import StringIO
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from checklists.evidence import crypto
 from checklists.evidence.storage import blob_path, open_blob
+from checklists.models import Evidence
+from checklists.services.evidence import evidence_create_file
 
 from .conftest import key_entry, listing, pdf_bytes, store_bytes
 
@@ -14,6 +17,8 @@ FILES = {
     "b.pdf": pdf_bytes(padding=70_000),
     "c.txt": b"short\n",
 }
+
+pytestmark = pytest.mark.django_db
 
 
 def _key_ids(names) -> set[str]:
@@ -84,3 +89,18 @@ def test_it_fails_clearly_on_a_blob_it_cannot_decrypt(old_blobs, evidence_root, 
     assert "Re-encrypted 2 evidence file(s)" in out.getvalue()
     assert blob_path(damaged).read_bytes() == bytes(raw)  # left as it was
     assert listing(evidence_root) == sorted([*old_blobs, orphan])  # no temp files
+
+
+def test_it_leaves_a_blob_that_does_not_match_its_record(evidence_root, settings, team, member):
+    evidence = evidence_create_file(
+        team=team, upload=SimpleUploadedFile("a.txt", b"evidence\n"), description="x", by=member
+    )
+    Evidence.objects.filter(pk=evidence.pk).update(sha256="0" * 64)
+    before = blob_path(evidence.blob_name).read_bytes()
+    settings.EVIDENCE_KEYS = [key_entry("k2"), *settings.EVIDENCE_KEYS]
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match="1 evidence file\\(s\\) could not be decrypted"):
+        call_command("rotate_evidence_keys", stdout=out, stderr=err)
+    assert "not " + "0" * 64 + " as recorded at upload" in err.getvalue()
+    assert blob_path(evidence.blob_name).read_bytes() == before
+    assert listing(evidence_root) == [evidence.blob_name]

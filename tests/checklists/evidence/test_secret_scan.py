@@ -1,5 +1,8 @@
+import base64
+
 import pytest
 
+from checklists.evidence.scanning import Finding, TextScanner
 from checklists.evidence.storage import EvidenceRejected, open_blob
 
 from .conftest import listing, store_bytes
@@ -20,6 +23,12 @@ JWT = (
 WECHAT = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 GOPAY = "gpt_4Kx9Qm2Zr7Lp3Wn8Tv5Yb1Hc6"
 SENDGRID = "SG." + "Qm2Xr8TzLp4NvB6yW1cD3e" + "." + "F5gH7jK9mN1pQ3rS5tV7wX9zA2bC4dE6fG8hJ0kL2mN"
+KEY = "Vb3Kc9Wd1Ye5Tf6Ug4Hh2Ij8"  # a signing key or app secret: only its name says so
+BASIC = base64.b64encode(b"kopi-kita:Tr0ub4dor&3x").decode()
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
 
 
 @pytest.mark.parametrize(
@@ -58,6 +67,40 @@ SENDGRID = "SG." + "Qm2Xr8TzLp4NvB6yW1cD3e" + "." + "F5gH7jK9mN1pQ3rS5tV7wX9zA2b
         (f"| AppSecret | {WECHAT} |", "a credential in a table or list"),
         (f"appsecret {WECHAT}", "a credential in a table or list"),
         (f"gopay,client_token,{GOPAY}", "a credential in a table or list"),
+        ("kopi-kita,db_password,Tr0ub4dor&3x,payments-team", "a credential in a table or list"),
+        (f"| MERCHANT_KEY | `{KEY}` |", "a credential in a table or list"),
+        (f"MERCHANT_KEY={KEY}", "an API key, secret or password assignment"),
+        (f"WEBHOOK_SIGNING_KEY: {KEY}", "an API key, secret or password assignment"),
+        (f"pay.merchant.private.key={KEY}", "an API key, secret or password assignment"),
+        (f"const clientSecret = '{KEY}';", "an API key, secret or password assignment"),
+        (
+            '{"id": 42, "config": "{\\"merchant_key\\": \\"' + KEY + '\\"}"}',
+            "an API key, secret or password assignment",
+        ),
+        (f'42,"{{""app_secret"": ""{KEY}""}}"', "an API key, secret or password assignment"),
+        ("<password>Tr0ub4dor&amp;3x</password>", "an API key, secret or password assignment"),
+        (f"<ns:apiKey>{KEY}</ns:apiKey>", "an API key, secret or password assignment"),
+        (
+            f'<add key="MerchantSigningKey" value="{KEY}" />',
+            "an API key, secret or password assignment",
+        ),
+        (
+            f'<input type="hidden" name="client_secret" value="{KEY}">',
+            "an API key, secret or password assignment",
+        ),
+        ("ENV DB_PASSWORD Tr0ub4dor&3x", "an API key, secret or password assignment"),
+        (
+            "  - name: DB_PASSWORD\n    value: Tr0ub4dor&3x",
+            "an API key, secret or password assignment",
+        ),
+        (f"Authorization: Basic {BASIC}", "a basic auth credential"),
+        (f"curl -H 'authorization: basic {BASIC}' https://pay", "a basic auth credential"),
+        (f"  stripe_key: {b64(STRIPE)}", "a Stripe live secret key"),
+        (f"  db_password: {b64('Tr0ub4dor&3x')}", "an API key, secret or password assignment"),
+        (
+            "  tls.key: " + b64("-----BEGIN " + "PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0B\n"),
+            "a private key",
+        ),
     ],
 )
 def test_it_refuses_a_file_holding_a_secret(evidence_root, line, kind):
@@ -82,6 +125,13 @@ def test_it_counts_lines_across_chunks(evidence_root):
         store_bytes(data, "deploy.log")
     assert caught.value.message == f"line 10000 looks like a GitHub token{SUFFIX}"
     assert listing(evidence_root) == []
+
+
+def test_it_sees_a_name_and_its_value_on_two_lines_split_between_chunks():
+    scanner = TextScanner()
+    assert scanner.feed("env:\n  - name: MERCHANT_SIGNING_KEY\n") is None
+    finding = scanner.feed(f"    value: {KEY}\n")
+    assert finding == Finding(line=2, kind="an API key, secret or password assignment")
 
 
 def test_it_finds_a_secret_on_the_last_line_without_a_newline(evidence_root):
@@ -118,6 +168,24 @@ def test_it_finds_a_secret_inside_a_very_long_line(evidence_root):
         "| AppSecret | vault kv/wechat/app-secret | rotated 2026-09-30 |",
         "wechat,app_key,WECHAT_APP_KEY,env var on the payments service",
         "Authorization: Bearer <token from the vault>",
+        "secret: vault:secret/data/pay#key",
+        "app_secret=vault%3Asecret%2Fdata%2Fpay%23key",
+        "aws_access_key_id = AKIA" + "IOSFODNN7EXAMPLE",
+        "stripe_key: sk_" + "live_" + "x" * 24,
+        f"  db_password: {b64('changeme')}",
+        "  tls.crt: " + b64("-----BEGIN CERTIFICATE-----"),
+        "secret_key: !vault |",
+        'SECRET_KEY = "".join(random.choice(chars) for _ in range(50))',
+        "hmac_key: HMAC-SHA256",
+        'WWW-Authenticate: Basic realm="Merchant portal", charset="UTF-8"',
+        f"Authorization: Basic {b64('user:password')}",
+        "| Password | bcrypt-12 |",
+        "password,minimum length,12",
+        '{"name": "api_key", "in": "header", "value": "string"}',
+        '<input type="password" name="password" value="">',
+        "<apiKey>${UCANPAY_API_KEY}</apiKey>",
+        "ENV SECRET_KEY_FILE /run/secrets/django",
+        "if not isinstance(private_key, Asn1Value):",
     ],
 )
 def test_it_accepts_placeholders_and_ordinary_evidence(evidence_root, line):

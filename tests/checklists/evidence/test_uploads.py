@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from checklists.evidence.errors import BlobTampered
 from checklists.evidence.uploads import SealedFileUploadHandler
 from checklists.models import Evidence
 from tests.checklists.assessment_helpers import attestation_of, make_checklist
@@ -13,9 +14,9 @@ LINE = b"2026-11-22T09:00:00Z INFO pay-api status=201 merchant=kopi-kita path=/v
 
 @pytest.fixture
 def spool(settings, tmp_path):
-    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "uploads"
-    settings.FILE_UPLOAD_TEMP_DIR.mkdir()
-    return settings.FILE_UPLOAD_TEMP_DIR
+    settings.EVIDENCE_SPOOL_DIR = tmp_path / "uploads"
+    settings.EVIDENCE_SPOOL_DIR.mkdir()
+    return settings.EVIDENCE_SPOOL_DIR
 
 
 def test_it_spools_only_ciphertext_and_reads_back_the_plaintext(spool):
@@ -27,13 +28,27 @@ def test_it_spools_only_ciphertext_and_reads_back_the_plaintext(spool):
     upload = handler.file_complete(len(plaintext))
     (spooled,) = spool.iterdir()
     on_disk = spooled.read_bytes()
-    assert len(on_disk) == len(plaintext) and b"merchant=kopi-kita" not in on_disk
+    assert on_disk.startswith(b"PEVD\x02") and b"merchant=kopi-kita" not in on_disk
     assert b"".join(upload.chunks()) == plaintext
     assert b"".join(upload.chunks(1000)) == plaintext  # read again, in other sizes
     with pytest.raises(OSError, match="read through chunks"):
         upload.read()
     upload.close()
     assert list(spool.iterdir()) == []
+
+
+def test_an_altered_spool_is_refused_not_read(spool):
+    handler = SealedFileUploadHandler()
+    handler.new_file("upload", "access.log", "text/plain", None)
+    handler.receive_data_chunk(LINE * 100, 0)
+    upload = handler.file_complete(len(LINE) * 100)
+    (spooled,) = spool.iterdir()
+    raw = bytearray(spooled.read_bytes())
+    raw[-30] ^= 0x01
+    spooled.write_bytes(raw)
+    with pytest.raises(BlobTampered, match="chunk 0 fails authentication"):
+        b"".join(upload.chunks())
+    upload.close()
 
 
 def test_an_interrupted_upload_leaves_nothing(spool):

@@ -1,0 +1,11 @@
+"""What every page's layout needs to know about the signed-in user, decided by permissions.py."""
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from portal.accounts.permissions import navigation_for
+
+
+def navigation(request: HttpRequest) -> dict:
+    # Lazy: pages that never draw the navigation (downloads, errors) never ask.
+    return {"nav": SimpleLazyObject(lambda: navigation_for(request.user))}
