@@ -5,7 +5,8 @@
     DEBUG=true .venv/bin/python benchmarks/evidence_upload.py --megabytes 5
 
 It writes two inputs to a temporary folder, a text log (type check, strict UTF-8 check,
-secret scan, SHA-256, AES-GCM) and a PDF-like binary (type check, SHA-256, AES-GCM only),
+secret scan, SHA-256, AES-GCM) and a one-page PDF padded with an image-like stream (parsed,
+its text scanned, SHA-256, AES-GCM),
 then runs each measurement in a fresh child process, twice: once plain (wall time, MB/s, peak
 RSS from getrusage, and the RSS after Django's start-up for comparison) and once under
 tracemalloc (peak Python allocations). Downloads read the text blob back through `open_blob`.
@@ -41,15 +42,37 @@ def _make_inputs(folder: Path, size: int) -> dict[str, Path]:
             written += len(LOG_LINE)
         out.write(b"#" * (size - written - 1) + b"\n")
     pdf = folder / "scan.pdf"
-    with pdf.open("wb") as out:
-        out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n")
-        remaining = size - out.tell() - len(b"\n%%EOF\n")
-        while remaining > 0:
-            piece = os.urandom(min(MB, remaining))
-            out.write(piece)
-            remaining -= len(piece)
-        out.write(b"\n%%EOF\n")
+    pdf.write_bytes(_pdf(size))
     return {"text": text, "pdf": pdf}
+
+
+def _pdf(size: int) -> bytes:
+    """A well-formed one-page PDF (parsed and its text scanned on upload), padded to `size`
+    with random bytes in an unreferenced stream, like a scan's image."""
+    content = b"BT /F1 12 Tf 72 720 Td (Firewall review 2026-Q4) Tj ET"
+    filler = os.urandom(max(size - 1200, 0))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Length %d >>\nstream\n" % len(filler) + filler + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
 
 
 def _rss_mb() -> float:

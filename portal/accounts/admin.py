@@ -14,6 +14,7 @@ from django.urls import reverse
 from portal.accounts import services
 from portal.accounts.models import Membership, Team
 from portal.accounts.permissions import groups_refusal
+from portal.accounts.receivers import existing_username
 from portal.audit import services as audit
 
 User = get_user_model()
@@ -265,7 +266,10 @@ def _record_unlock(request, attempt) -> None:
     audit.record(
         "accounts.login.unlocked",
         actor=request.user,
-        changes={"username": attempt.username, "ip_address": attempt.ip_address},
+        changes={
+            "username": existing_username(attempt.username),  # a typed value: maybe a password
+            "ip_address": attempt.ip_address,
+        },
     )
 
 

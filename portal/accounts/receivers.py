@@ -19,7 +19,7 @@ def record_logout(sender, request, user, **kwargs):
         audit.record("accounts.logout", actor=user, obj=user)
 
 
-def _existing_username(typed) -> str:
+def existing_username(typed) -> str:
     """The username typed, only when it names an account: people type passwords there, and
     the audit trail keeps whatever it is given for good."""
     typed = str(typed or "")
@@ -31,7 +31,7 @@ def _existing_username(typed) -> str:
 
 @receiver(user_login_failed)
 def record_login_failure(sender, credentials, request=None, **kwargs):
-    username = _existing_username(credentials.get("username"))
+    username = existing_username(credentials.get("username"))
     audit.record(
         "accounts.login.failed",
         actor_label=username[:150],
@@ -41,7 +41,7 @@ def record_login_failure(sender, credentials, request=None, **kwargs):
 
 @receiver(user_locked_out)
 def record_lockout(sender, request, username, ip_address, **kwargs):
-    username = _existing_username(username)
+    username = existing_username(username)
     audit.record(
         "accounts.login.locked_out",
         actor_label=username[:150],

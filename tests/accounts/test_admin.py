@@ -127,6 +127,23 @@ def test_unlocking_in_the_admin_is_recorded(client, admin_user, member):
     assert event.changes == {"username": "member", "ip_address": "203.0.113.5"}
 
 
+def test_unlocking_a_name_that_is_no_account_keeps_no_typed_value(client, admin_user):
+    from axes.models import AccessAttempt
+
+    for _ in range(5):  # someone typed their password into the username field
+        client.post(
+            "/accounts/login/",
+            {"username": "Tr0ub4dor&3-horse", "password": "wrong"},
+            REMOTE_ADDR="203.0.113.6",
+        )
+    attempt = AccessAttempt.objects.get(ip_address="203.0.113.6")
+    client.force_login(admin_user)
+    client.post(reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"})
+    event = AuditEvent.objects.get(action="accounts.login.unlocked")
+    assert event.changes == {"username": "", "ip_address": "203.0.113.6"}
+    assert "Tr0ub4dor" not in str(AuditEvent.objects.values_list("changes", "reason"))
+
+
 def test_a_refused_membership_change_is_an_error_not_a_success(client, admin_user, team, lead):
     from django.contrib.admin.models import LogEntry
 
