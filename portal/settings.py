@@ -97,7 +97,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["ENGINE"] = "portal.sqlite3"
     # A file, not memory, so a Celery worker started by the tests sees the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Several people at once on the embedded database: readers never wait for the writer
+    # (WAL), a writer waits up to 20 s for another (busy timeout) instead of failing with
+    # "database is locked", and a transaction takes the write lock when it starts (IMMEDIATE),
+    # so it cannot fail half-way when it first writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
+else:
+    # Keep connections between requests (a new one per request costs more than the page),
+    # checked before each request reuses them.
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 600)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
