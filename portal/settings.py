@@ -270,6 +270,10 @@ AUDIT_PUBLIC_KEY_FILES = env_list("AUDIT_PUBLIC_KEY_FILES", [])
 AUDIT_RETIRED_PUBLIC_KEY_FILES = env_list("AUDIT_RETIRED_PUBLIC_KEY_FILES", [])
 # Seconds the newest signed checkpoint may age before verify_audit_log exits 2 (stale).
 AUDIT_CHECKPOINT_MAX_AGE = env_int("AUDIT_CHECKPOINT_MAX_AGE", 2 * 24 * 3600)
+# Exports of more events than this are prepared by a Celery task into AUDIT_EXPORT_DIR (a
+# private folder) instead of streaming within the request, which would outlast its timeout.
+AUDIT_EXPORT_STREAM_LIMIT = env_int("AUDIT_EXPORT_STREAM_LIMIT", 50_000)
+AUDIT_EXPORT_DIR = Path(env_str("AUDIT_EXPORT_DIR") or DATA_DIR / "exports")
 # The key of every audit event's MAC (portal/audit/mac.py): held by the web and worker nodes,
 # never by the database. Appending events needs it when DEBUG is off; generated under
 # DATA_DIR/keys for local runs. Verification without it reports "MAC not checked".

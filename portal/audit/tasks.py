@@ -10,3 +10,11 @@ def audit_checkpoint_sign() -> int:
     Running it twice only adds a second, equally valid checkpoint.
     """
     return services.checkpoint_create().pk
+
+
+@shared_task(time_limit=3600, soft_time_limit=3500)
+def audit_export_run(export_id: int) -> None:
+    """Prepare a large audit export (see portal/audit/exports.py)."""
+    from portal.audit import exports
+
+    exports.export_run(export_id)

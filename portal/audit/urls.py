@@ -9,4 +9,6 @@ urlpatterns = [
     path("events/<int:sequence>/", views.event_detail, name="event_detail"),
     path("export.csv", views.event_export, name="event_export"),
     path("export.jsonl", views.event_export_jsonl, name="event_export_jsonl"),
+    path("exports/<int:pk>/", views.export_status, name="export_status"),
+    path("exports/<int:pk>/download", views.export_download, name="export_download"),
 ]

@@ -1,13 +1,15 @@
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.audit import selectors, services
+from portal.audit import exports, selectors, services
 from portal.audit.forms import EventFilterForm, KeysetForm
+from portal.audit.models import AuditExport, ExportStatus
 
 
 def _scope_or_404(request: HttpRequest) -> selectors.AuditScope:
@@ -67,32 +69,9 @@ class _Echo:
         return value
 
 
-@login_required
-@require_POST
-def event_export(request: HttpRequest) -> HttpResponse:
-    scope = _scope_or_404(request)
-    teams = selectors.visible_teams(user=request.user, scope=scope)
-    form = EventFilterForm(request.POST, teams=teams)
-    if not form.is_valid():
-        messages.error(request, "Fix the filters before exporting.")
-        return redirect("audit:event_list")
-    services.log_export_record(by=request.user, filters=form.filters_for_record())
-    matching = selectors.events_filter(
-        events=selectors.events_for(user=request.user, scope=scope), **form.filters()
-    )
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in selectors.events_csv_rows(events=matching)),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = 'attachment; filename="audit-events.csv"'
-    return response
-
-
-@login_required
-@require_POST
-def event_export_jsonl(request: HttpRequest) -> HttpResponse:
-    """The verifiable export: portal/audit/offline_verify.py checks it with the public key."""
+def _export(request: HttpRequest, export_format: str) -> HttpResponse:
+    """Stream a small export at once; prepare a large one in the background (a long download
+    would outlast the web server's request timeout) and show where it will be."""
     scope = _scope_or_404(request)
     teams = selectors.visible_teams(user=request.user, scope=scope)
     form = EventFilterForm(request.POST, teams=teams)
@@ -100,13 +79,66 @@ def event_export_jsonl(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Fix the filters before exporting.")
         return redirect("audit:event_list")
     filters = form.filters_for_record()
-    services.log_export_record(by=request.user, filters=filters, export_format="jsonl")
     matching = selectors.events_filter(
         events=selectors.events_for(user=request.user, scope=scope), **form.filters()
     )
-    response = StreamingHttpResponse(
-        selectors.events_jsonl_lines(events=matching, filters=filters),
-        content_type="application/jsonl; charset=utf-8",
+    limit = settings.AUDIT_EXPORT_STREAM_LIMIT
+    if matching[: limit + 1].count() > limit:
+        export = exports.export_request(
+            by=request.user, export_format=export_format, filters=filters
+        )
+        return redirect("audit:export_status", pk=export.pk)
+    services.log_export_record(by=request.user, filters=filters, export_format=export_format)
+    if export_format == "jsonl":
+        lines = selectors.events_jsonl_lines(events=matching, filters=filters)
+        content_type = "application/jsonl; charset=utf-8"
+    else:
+        writer = csv.writer(_Echo())
+        lines = (writer.writerow(row) for row in selectors.events_csv_rows(events=matching))
+        content_type = "text/csv; charset=utf-8"
+    response = StreamingHttpResponse(lines, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="audit-events.{export_format}"'
+    return response
+
+
+@login_required
+@require_POST
+def event_export(request: HttpRequest) -> HttpResponse:
+    return _export(request, "csv")
+
+
+@login_required
+@require_POST
+def event_export_jsonl(request: HttpRequest) -> HttpResponse:
+    """The verifiable export: portal/audit/offline_verify.py checks it with the public key."""
+    return _export(request, "jsonl")
+
+
+def _own_export_or_404(request: HttpRequest, pk: int) -> AuditExport:
+    return get_object_or_404(AuditExport, pk=pk, requested_by=request.user)
+
+
+@login_required
+@require_GET
+def export_status(request: HttpRequest, pk: int) -> HttpResponse:
+    export = _own_export_or_404(request, pk)
+    pending = export.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
+    ready = export.status == ExportStatus.DONE
+    return render(
+        request, "audit/export_status.html", {"export": export, "pending": pending, "ready": ready}
     )
-    response["Content-Disposition"] = 'attachment; filename="audit-events.jsonl"'
+
+
+@login_required
+@require_GET
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    export = _own_export_or_404(request, pk)
+    if export.status != ExportStatus.DONE:
+        raise Http404("Not ready.")
+    response = FileResponse(
+        exports.export_file(export).open("rb"),
+        as_attachment=True,
+        filename=export.download_name,
+    )
+    response["Cache-Control"] = "private, no-store"
     return response
