@@ -43,7 +43,7 @@ def team_create(*, name: str, slug: str, by=None) -> Team:
 
 def team_update(*, team: Team, name: str, slug: str, by=None) -> Team:
     with transaction.atomic():
-        old = Team.objects.select_for_update().get(pk=team.pk)
+        old = Team.objects.select_for_update(no_key=True).get(pk=team.pk)
         changes = {
             field: audit.change(getattr(old, field), value)
             for field, value in (("name", name), ("slug", slug))
@@ -116,7 +116,7 @@ def membership_set_role(*, membership: Membership, role: str, by=None) -> Member
         raise ValidationError(f"Unknown role {role!r}.")
     with transaction.atomic():
         membership = (
-            Membership.objects.select_for_update()
+            Membership.objects.select_for_update(of=("self",), no_key=True)
             .select_related("team", "user")
             .get(pk=membership.pk)
         )
@@ -144,7 +144,7 @@ def membership_set_role(*, membership: Membership, role: str, by=None) -> Member
 def membership_remove(*, membership: Membership, by=None) -> None:
     with transaction.atomic():
         membership = (
-            Membership.objects.select_for_update()
+            Membership.objects.select_for_update(of=("self",), no_key=True)
             .select_related("team", "user")
             .get(pk=membership.pk)
         )
