@@ -12,7 +12,13 @@ SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libha
 
 .PHONY: setup system-packages run test lint format
 
-setup: system-packages $(VENV)/.installed
+setup: system-packages $(VENV)/.installed var/local.env
+
+# Local runs only: lets `.venv/bin/python manage.py …` work as the README shows it.
+var/local.env:
+	mkdir -p -m 700 var
+	printf '# Written by make for local runs; a server never has this file.\nDEBUG=true\n' > $@
+	chmod 600 $@
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -1,7 +1,9 @@
 """Settings for the compliance portal, read from the environment (see README)."""
 
+import os
 from pathlib import Path
 
+import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
@@ -18,6 +20,12 @@ from portal.env import (
 from portal.log import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# `make` leaves var/local.env (DEBUG=true) on a developer's machine, so that the manage.py
+# commands the README shows run as written there. The environment always wins, and a server,
+# which never runs `make run` or `make test`, has no such file. PORTAL_LOCAL_ENV="" skips it.
+LOCAL_ENV_FILE = Path(os.environ.get("PORTAL_LOCAL_ENV", BASE_DIR / "var" / "local.env"))
+if LOCAL_ENV_FILE.is_file():
+    environ.Env.read_env(LOCAL_ENV_FILE)
 DATA_DIR = Path(env_str("PORTAL_DATA_DIR") or BASE_DIR / "var")
 
 DEBUG = env_bool("DEBUG", default=False)

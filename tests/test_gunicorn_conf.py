@@ -26,7 +26,7 @@ def _run(code: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", _LOAD + code],
         cwd=ROOT,
-        env={**clean, **env},
+        env={**clean, "PORTAL_LOCAL_ENV": "", **env},
         capture_output=True,
         text=True,
         timeout=60,

@@ -36,7 +36,7 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**base, **env},
+        env={**base, "PORTAL_LOCAL_ENV": "", **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -163,7 +163,7 @@ def _manage_env_run(args, env) -> subprocess.CompletedProcess:
     return subprocess.run(
         args,
         cwd=ROOT,
-        env={**base, "DJANGO_SETTINGS_MODULE": "portal.settings", **env},
+        env={**base, "DJANGO_SETTINGS_MODULE": "portal.settings", "PORTAL_LOCAL_ENV": "", **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -274,3 +274,19 @@ def test_the_deploy_check_requires_an_email_url(tmp_path):
         "portal.E004" in result.stderr
         and "EMAIL_URL (or EMAIL_URL_FILE) is not set" in result.stderr
     )
+
+
+def test_the_commands_the_readme_shows_work_where_make_left_its_local_env(tmp_path):
+    local = tmp_path / "local.env"
+    local.write_text("DEBUG=true\n")
+    data = tmp_path / "data"
+    command = ("check",)
+    without = _manage(*command, PORTAL_DATA_DIR=str(data))
+    assert without.returncode != 0 and "required when DEBUG is off" in without.stderr
+    made = _manage(*command, PORTAL_DATA_DIR=str(data), PORTAL_LOCAL_ENV=str(local))
+    assert made.returncode == 0, made.stderr
+    # The environment wins over the file.
+    production = _manage(
+        *command, PORTAL_DATA_DIR=str(data), PORTAL_LOCAL_ENV=str(local), DEBUG="false"
+    )
+    assert "required when DEBUG is off" in production.stderr
