@@ -1,6 +1,6 @@
 from django.urls import path
 
-from checklists.views import catalog, checklists, reviews
+from checklists.views import catalog, checklists, reports, reviews
 
 app_name = "checklists"
 
@@ -43,4 +43,39 @@ urlpatterns = [
     path("todo/", reviews.todo, name="todo"),
     path("review/", reviews.review_queue, name="review_queue"),
     path("review/approve", reviews.review_bulk_approve, name="review_bulk_approve"),
+    path("teams/<slug:slug>/reports/", reports.report_list, name="report_list"),
+    path("teams/<slug:slug>/reports/request", reports.report_request, name="report_request"),
+    path("teams/<slug:slug>/reports/<int:pk>/", reports.report_status, name="report_status"),
+    path(
+        "teams/<slug:slug>/reports/<int:pk>/download",
+        reports.report_download,
+        name="report_download",
+    ),
+    path("teams/<slug:slug>/reports/<int:pk>/retry", reports.report_retry, name="report_retry"),
+    path(
+        "reports/organisation/",
+        reports.organisation_report_list,
+        name="organisation_report_list",
+    ),
+    path(
+        "reports/organisation/request",
+        reports.organisation_report_request,
+        name="organisation_report_request",
+    ),
+    path(
+        "reports/organisation/<int:pk>/",
+        reports.organisation_report_status,
+        name="organisation_report_status",
+    ),
+    path(
+        "reports/organisation/<int:pk>/download",
+        reports.organisation_report_download,
+        name="organisation_report_download",
+    ),
+    path(
+        "reports/organisation/<int:pk>/retry",
+        reports.organisation_report_retry,
+        name="organisation_report_retry",
+    ),
+    path("reports/verify/", reports.report_verify, name="report_verify"),
 ]

@@ -58,6 +58,38 @@ def production_keys(app_configs, **kwargs):
                 id="portal.E002",
             )
         )
+    errors += _report_signing()
+    return errors
+
+
+def _report_signing() -> list[Error]:
+    has_pem = settings.REPORT_SIGNING_KEY_FILE and settings.REPORT_SIGNING_CERT_FILE
+    if not (has_pem or settings.REPORT_SIGNING_PKCS12_FILE):
+        return [
+            Error(
+                "REPORT_SIGNING_KEY_FILE and REPORT_SIGNING_CERT_FILE (or "
+                "REPORT_SIGNING_PKCS12_FILE) are not set: reports cannot be signed.",
+                hint="Mount an ECDSA P-256 private key and its certificate chain (PEM, signing "
+                "certificate first).",
+                id="portal.E010",
+            )
+        ]
+    from checklists.reports.signing import load_signer
+
+    errors = []
+    try:
+        load_signer()
+    except ImproperlyConfigured as exc:
+        errors.append(Error(str(exc), id="portal.E011"))
+    if not settings.REPORT_TRUST_ROOT_FILES:
+        errors.append(
+            Error(
+                "REPORT_TRUST_ROOT_FILES is not set: uploaded reports cannot be checked against "
+                "a trusted root.",
+                hint="Name the PEM certificate(s) that report signatures must chain to.",
+                id="portal.E012",
+            )
+        )
     return errors
 
 

@@ -253,6 +253,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.audit.tasks.audit_checkpoint_sign",
         "schedule": crontab(hour=0, minute=5),
     },
+    "reports-quarterly-export": {
+        "task": "checklists.tasks.reports_quarterly_export",
+        # 02:30 UTC on the first day of each quarter: the quarter that just ended.
+        "schedule": crontab(minute=30, hour=2, day_of_month=1, month_of_year="1,4,7,10"),
+    },
 }
 
 DJANGO_GUID = {
@@ -317,3 +322,23 @@ EVIDENCE_KEYS = [
     for entry in (env_str("EVIDENCE_KEYS") or "").replace("\n", ",").split(",")
     if entry.strip()
 ]
+
+# Signed PDF reports (checklists/reports). The signing key (PEM, ECDSA P-256 preferred, with
+# REPORT_SIGNING_KEY_PASSPHRASE or REPORT_SIGNING_KEY_PASSPHRASE_FILE if it is encrypted) and
+# its certificate chain (PEM, the signing certificate first) are required when DEBUG is off;
+# with DEBUG on and neither set, a self-signed development certificate is generated under
+# DATA_DIR/keys on first use. REPORT_TRUST_ROOT_FILES (PEM, comma-separated) are the
+# certificates verification trusts; with DEBUG on and none given, the signing certificate.
+# REPORT_TSA_URL names an RFC 3161 timestamp authority: set, signatures are PAdES B-T.
+REPORT_ROOT = Path(env_str("REPORT_ROOT") or DATA_DIR / "reports")
+# The blob store (checklists/evidence/stores.py) that keeps reports, built on REPORT_ROOT.
+REPORT_STORE = env_str("REPORT_STORE") or "checklists.evidence.stores.FolderStore"
+REPORT_SIGNING_KEY_FILE = env_str("REPORT_SIGNING_KEY_FILE") or None
+REPORT_SIGNING_CERT_FILE = env_str("REPORT_SIGNING_CERT_FILE") or None
+REPORT_SIGNING_KEY_PASSPHRASE = env_str("REPORT_SIGNING_KEY_PASSPHRASE") or None
+# Or the key and its chain in one PKCS#12 bundle (its passphrase as above).
+REPORT_SIGNING_PKCS12_FILE = env_str("REPORT_SIGNING_PKCS12_FILE") or None
+REPORT_TRUST_ROOT_FILES = env_list("REPORT_TRUST_ROOT_FILES", [])
+REPORT_TSA_URL = env_str("REPORT_TSA_URL") or None
+# Largest PDF the verify page and command accept.
+REPORT_VERIFY_MAX_BYTES = env_int("REPORT_VERIFY_MAX_BYTES", 50 * 1024 * 1024)

@@ -94,6 +94,7 @@ def _production_env(tmp_path, **overrides) -> dict[str, str]:
             serialization.NoEncryption(),
         )
     )
+    report_key, report_cert = _report_signing_files(tmp_path)
     data = tmp_path / "data"
     data.mkdir(mode=0o700, exist_ok=True)  # provisioned owner-only, as in production
     env = {
@@ -107,8 +108,52 @@ def _production_env(tmp_path, **overrides) -> dict[str, str]:
         "EMAIL_URL": "smtp+tls://portal:mail-password@smtp.example.com:587",
         "CELERY_BROKER_URL": "redis://redis.example.com:6379/0",
         "CACHE_URL": "redis://redis.example.com:6379/1",
+        "REPORT_SIGNING_KEY_FILE": str(report_key),
+        "REPORT_SIGNING_CERT_FILE": str(report_cert),
+        "REPORT_TRUST_ROOT_FILES": str(report_cert),
     }
     return {**env, **overrides}
+
+
+def _report_signing_files(tmp_path):
+    """An ECDSA P-256 key and its self-signed certificate, as PEM files."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Portal reports")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_file, cert_file = tmp_path / "report-key.pem", tmp_path / "report-cert.pem"
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return key_file, cert_file
+
+
+def test_the_deploy_check_requires_the_report_signing_key(tmp_path):
+    env = _production_env(tmp_path, REPORT_SIGNING_KEY_FILE="", REPORT_SIGNING_CERT_FILE="")
+    result = _manage("check", "--deploy", **env)
+    assert result.returncode != 0 and "portal.E010" in result.stderr
 
 
 def test_it_passes_the_deploy_check_in_production_settings(tmp_path):

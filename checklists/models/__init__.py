@@ -22,6 +22,13 @@ from checklists.models.catalog import (
     Source,
     SourceKind,
 )
+from checklists.models.reports import (
+    ExportStatus,
+    ReportExport,
+    ReportKind,
+    ReportScope,
+    RequestedVia,
+)
 
 __all__ = [
     "NEEDS_JUSTIFICATION",
@@ -44,4 +51,9 @@ __all__ = [
     "Severity",
     "Source",
     "SourceKind",
+    "ExportStatus",
+    "ReportExport",
+    "ReportKind",
+    "ReportScope",
+    "RequestedVia",
 ]

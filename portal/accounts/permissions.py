@@ -228,6 +228,11 @@ def may_see_audit_trail(user: User, team_perms: frozenset[str] | None = None) ->
     return "manage_team" in (perms_on_some_team(user) if team_perms is None else team_perms)
 
 
+def may_export_organisation(user: User) -> bool:
+    """The organisation's reports are for those who may export every team's."""
+    return _active(user) and (user.is_superuser or "export_team" in global_team_perms(user))
+
+
 # Navigation ----------------------------------------------------------------------------
 
 
@@ -235,6 +240,8 @@ def may_see_audit_trail(user: User, team_perms: frozenset[str] | None = None) ->
 class Navigation:
     review_queue: bool = False
     audit_trail: bool = False
+    organisation_reports: bool = False
+    verify_report: bool = False
     admin: bool = False
 
 
@@ -246,6 +253,8 @@ def navigation_for(user: User) -> Navigation:
     return Navigation(
         review_queue="review_team" in team_perms,
         audit_trail=may_see_audit_trail(user, team_perms),
+        organisation_reports=may_export_organisation(user),
+        verify_report=True,
         admin=bool(user.is_staff),
     )
 

@@ -35,6 +35,7 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "team": team,
             "memberships": memberships,
             "can_manage": has_team_perm(request.user, "manage_team", team),
+            "can_export": has_team_perm(request.user, "export_team", team),
             "add_form": MemberAddForm(),
             "roles": MemberRoleForm.base_fields["role"].choices,
         },

@@ -78,3 +78,20 @@ def test_reviewers_see_every_team_but_not_teamless_events(reviewer):
 
 def test_members_see_no_events(member):
     assert not audit_visibility(member).any
+
+
+def test_reports_are_linked_for_who_may_use_them(client, team, lead, member, reviewer):
+    from django.urls import reverse
+
+    client.force_login(reviewer)
+    page = client.get(reverse("accounts:team_detail", args=[team.slug])).content.decode()
+    assert reverse("checklists:organisation_report_list") in page
+    assert reverse("checklists:report_list", args=[team.slug]) in page
+    client.force_login(lead)
+    page = client.get(reverse("accounts:team_detail", args=[team.slug])).content.decode()
+    assert reverse("checklists:report_list", args=[team.slug]) in page
+    assert reverse("checklists:organisation_report_list") not in page
+    client.force_login(member)
+    page = client.get(reverse("accounts:team_detail", args=[team.slug])).content.decode()
+    assert reverse("checklists:report_list", args=[team.slug]) not in page
+    assert reverse("checklists:report_verify") in page
