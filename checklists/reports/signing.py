@@ -10,10 +10,12 @@ The signing certificate and its chain travel inside the signature, so a report v
 without the portal.
 """
 
+import asyncio
 import io
 import os
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -276,5 +278,18 @@ def sign_pdf(data: bytes, signer: ReportSigner) -> bytes:
         reason="Compliance report generated and signed by the portal",
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
-    output = signers.sign_pdf(writer, metadata, signer=pdf_signer, timestamper=timestamper)
+    output = outside_event_loop(
+        signers.sign_pdf, writer, metadata, signer=pdf_signer, timestamper=timestamper
+    )
     return output.getvalue()
+
+
+def outside_event_loop(function, *args, **kwargs):
+    """Call one of pyHanko's synchronous functions, which start an asyncio loop of their own,
+    from any caller: in a thread of its own when this one already runs a loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()

@@ -20,7 +20,12 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from checklists.reports.content import ATTACHMENT_NAME
-from checklists.reports.signing import SIGNATURE_FIELD, certificate_fingerprint, to_asn1
+from checklists.reports.signing import (
+    SIGNATURE_FIELD,
+    certificate_fingerprint,
+    outside_event_loop,
+    to_asn1,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +70,7 @@ def check_signature(data: bytes, roots: list[x509.Certificate]) -> SignatureChec
     signature = signatures[-1]
     context = ValidationContext(trust_roots=[to_asn1(root) for root in roots], allow_fetching=False)
     try:
-        status = validate_pdf_signature(signature, context)
+        status = outside_event_loop(validate_pdf_signature, signature, context)
     except Exception as exc:  # noqa: BLE001 - damage inside the signature raises
         logger.info("report signature unreadable: %s", exc)
         return SignatureCheck(

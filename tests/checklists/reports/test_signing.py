@@ -175,3 +175,21 @@ def test_a_pkcs12_bundle_signs_reports_that_validate(
     settings.REPORT_SIGNING_KEY_PASSPHRASE = "wrong"
     with pytest.raises(ImproperlyConfigured, match="REPORT_SIGNING_PKCS12_FILE"):
         signing.load_signer()
+
+
+def test_it_checks_and_signs_from_a_thread_that_runs_an_event_loop(signed, signing_files):
+    """pyHanko starts a loop of its own; a caller already in one (an async server, a browser
+    driver) still gets an answer, not "asyncio.run() cannot be called from a running loop"."""
+    import asyncio
+
+    from weasyprint import HTML
+
+    unsigned = HTML(string="<p>Report</p>").write_pdf()
+
+    async def from_a_loop():
+        check = verification.check_signature(signed.read_bytes(), _roots(signing_files.root))
+        return check, signing.sign_pdf(unsigned, signing.load_signer())
+
+    check, fresh = asyncio.run(from_a_loop())
+    assert check.ok, check.problem
+    assert verification.check_signature(fresh, _roots(signing_files.root)).signed
