@@ -5,7 +5,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from portal.audit import chain, context, mac, signing
@@ -123,11 +123,36 @@ def record_many(entries: Iterable[Entry]) -> list[AuditEvent]:
             event.sequence, event.prev_hash, event.created_at = sequence, previous, now
             event.hash = previous = chain.event_hash(vars(event))
             event.mac = mac.event_mac(event.hash, key)
-        AuditEvent.objects.bulk_create(events)
+        _insert(events)
         AuditChainHead.objects.filter(pk=CHAIN_HEAD_ID).update(
             last_sequence=sequence, last_hash=previous, updated_at=now
         )
     return events
+
+
+COPY_FROM = 50  # events; below this an INSERT is as quick
+
+
+def _insert(events: list[AuditEvent]) -> None:
+    """Insert the events while the head is held. Many at once on PostgreSQL go through COPY,
+    several times quicker than an INSERT of as many rows, which shortens the wait of every
+    other audited write; their ids are then not read back."""
+    if connection.vendor != "postgresql" or len(events) < COPY_FROM:
+        AuditEvent.objects.bulk_create(events)
+        return
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            f"COPY {table} ({columns}) FROM STDIN"  # names from the model
+        ) as copy,
+    ):
+        for event in events:
+            copy.write_row(
+                [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+            )
 
 
 def _event(entry: Entry, how) -> AuditEvent:
