@@ -15,7 +15,13 @@ from typing import Any
 
 import yaml
 
-from checklists.models.catalog import APPLIES_TO, Category, RecurrenceSetBy, Severity
+from checklists.models.catalog import (
+    APPLIES_TO,
+    Category,
+    ObligationKind,
+    RecurrenceSetBy,
+    Severity,
+)
 
 CONTROL_REQUIRED = (
     "ref",
@@ -29,7 +35,7 @@ CONTROL_REQUIRED = (
     "evidence_guidance",
     "owasp",
 )
-CONTROL_OPTIONAL = ("recurrence_days", "recurrence_set_by", "derived")
+CONTROL_OPTIONAL = ("recurrence_days", "recurrence_set_by", "obligation", "derived")
 SOURCE_OPTIONAL = ("version", "url", "seed", "attribution")
 EXPORT_CONTROL_EXTRA = ("source", "provider", "equivalence_group", "retired")
 
@@ -87,6 +93,7 @@ class ControlData:
     evidence_guidance: str
     recurrence_days: int | None
     recurrence_set_by: str
+    obligation_kind: str
     derived: bool
     owasp: list[str]
     position: int
@@ -371,6 +378,18 @@ def _add_control(
             ref=ref,
             field_name="recurrence_set_by",
         )
+    obligation = entry.get("obligation") or ""
+    if recurrence is None and obligation:
+        raise CatalogError(
+            path, "only a recurring control implies an obligation", ref=ref, field_name="obligation"
+        )
+    if recurrence is not None and obligation not in ObligationKind.values:
+        raise CatalogError(
+            path,
+            f"name the recurring duty: one of {', '.join(ObligationKind.values)}",
+            ref=ref,
+            field_name="obligation",
+        )
     derived = entry.get("derived", False)
     if not isinstance(derived, bool):
         raise CatalogError(path, "expected true or false", ref=ref, field_name="derived")
@@ -393,6 +412,7 @@ def _add_control(
         evidence_guidance=" ".join(_text(path, entry, "evidence_guidance", ref).split()),
         recurrence_days=recurrence,
         recurrence_set_by=set_by,
+        obligation_kind=obligation,
         derived=derived,
         owasp=list(dict.fromkeys(owasp)),
         position=position,

@@ -12,12 +12,15 @@ separately instead. A group approval goes stale at the shortest interval among i
 """
 
 from collections.abc import Collection, Iterable
-from datetime import date, timedelta
+from datetime import date
 from typing import Protocol
+
+from django.db.models import Q
 
 from checklists.models import (
     NEEDS_JUSTIFICATION,
     AnswerStatus,
+    ObligationKind,
     ReviewState,
 )
 from checklists.models.catalog import SEVERITY_RANK
@@ -50,11 +53,6 @@ def review_interval_days(controls: Iterable[_Control]) -> int | None:
     """An approval standing for several controls goes stale by the most frequent of them."""
     intervals = [control.recurrence_days for control in controls if control.recurrence_days]
     return min(intervals) if intervals else None
-
-
-def next_review_due(controls: Iterable[_Control], *, approved_on: date) -> date | None:
-    days = review_interval_days(controls)
-    return approved_on + timedelta(days=days) if days else None
 
 
 # --- Answers -------------------------------------------------------------------------------
@@ -112,11 +110,26 @@ def review_state_after_change(*, review_state: str, status: str) -> str:
     return review_state
 
 
+# Staleness, the one definition, in its two forms (tested against each other). An approved
+# answer to a recurring control stays current while the obligations behind the control are kept:
+# `next_review_due` is the due date of their earliest open occurrence (see services.obligations).
+
+
 def is_stale(*, review_state: str, next_review_due: date | None, today: date) -> bool:
     return (
         review_state == ReviewState.APPROVED
         and next_review_due is not None
         and next_review_due < today
+    )
+
+
+def stale_q(today: date, prefix: str = "") -> Q:
+    """`is_stale` as a filter on attestations (a prefix reads annotated or related fields)."""
+    return Q(
+        **{
+            f"{prefix}review_state": ReviewState.APPROVED,
+            f"{prefix}next_review_due__lt": today,
+        }
     )
 
 
@@ -213,3 +226,56 @@ def review_comment_problem(*, requesting_changes: bool, comment: str) -> str | N
     if requesting_changes and not comment.strip():
         return "Say what needs to change: a comment is required."
     return None
+
+
+# --- Obligations ---------------------------------------------------------------------------
+# A completed occurrence is done at once, except a key rotation, which a second person confirms
+# (four-eyes, as for answers). Once done, an occurrence never changes.
+
+CONFIRMED_BY_ANOTHER = frozenset({ObligationKind.KEY_ROTATION})
+
+
+def needs_confirmation(kind: str) -> bool:
+    return kind in CONFIRMED_BY_ANOTHER
+
+
+def occurrence_closed(*, done_on: date | None, completed: bool) -> str | None:
+    if done_on is not None:
+        return f"This occurrence was done on {done_on:%-d %B %Y}; a done occurrence never changes."
+    if completed:
+        return "This occurrence is completed and awaits confirmation by a second person."
+    return None
+
+
+def completion_problems(*, note: str, done_on: date, today: date, starts_on: date) -> list[str]:
+    problems = []
+    if not note.strip():
+        problems.append("Say what was done: a note is required.")
+    if done_on > today:
+        problems.append("The day it was done cannot be in the future.")
+    elif done_on < starts_on:
+        problems.append(f"The day it was done cannot be before the obligation began ({starts_on}).")
+    return problems
+
+
+def why_not_confirmable(
+    *, completed_by_id: int | None, confirmer_id: int, done: bool
+) -> str | None:
+    if done:
+        return "This occurrence is already done."
+    if completed_by_id is None:
+        return "Nothing to confirm: the occurrence has not been completed."
+    if completed_by_id == confirmer_id:
+        return "You completed this occurrence, so another person must confirm it."
+    return None
+
+
+def due_move_problems(*, due_on: date | None, reason: str, current_due_on: date) -> list[str]:
+    problems = []
+    if due_on is None:
+        problems.append("Give the new due date.")
+    elif due_on == current_due_on:
+        problems.append("That is already the due date.")
+    if not reason.strip():
+        problems.append("Say why the due date moves: a reason is required.")
+    return problems

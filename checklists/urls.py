@@ -78,4 +78,7 @@ urlpatterns = [
         name="organisation_report_retry",
     ),
     path("reports/verify/", reports.report_verify, name="report_verify"),
+    # --- obligations ---
+    # --- schedule and calendar ---
+    # --- credentials, contacts, incidents ---
 ]

@@ -133,10 +133,12 @@ class Attestation(models.Model):
 
     @property
     def is_stale(self) -> bool:
-        return (
-            self.review_state == ReviewState.APPROVED
-            and self.next_review_due is not None
-            and self.next_review_due < timezone.localdate()
+        from checklists import rules
+
+        return rules.is_stale(
+            review_state=self.review_state,
+            next_review_due=self.next_review_due,
+            today=timezone.localdate(),
         )
 
 

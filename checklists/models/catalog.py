@@ -124,6 +124,19 @@ class RecurrenceSetBy(models.TextChoices):
     CATALOG = "catalog", "the catalog's choice"
 
 
+class ObligationKind(models.TextChoices):
+    """The recurring duties a team keeps; a recurring control names the one it implies."""
+
+    PASSWORD_ROTATION = "password-rotation", "Password rotation"
+    KEY_ROTATION = "key-rotation", "Key rotation"
+    ACCESS_REVIEW = "access-review", "Access review"
+    CONTACT_VERIFICATION = "contact-verification", "Incident-contact verification"
+    SECURITY_AUDIT = "security-audit", "Security audit"
+    VULNERABILITY_SCAN = "vulnerability-scan", "Vulnerability scan"
+    DR_TEST = "dr-test", "Disaster-recovery test"
+    CUSTOM = "custom", "Other recurring duty"
+
+
 class Control(models.Model):
     ref = models.CharField(max_length=40, unique=True)
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="controls")
@@ -139,6 +152,8 @@ class Control(models.Model):
     # Whether the provider's guide names the interval or the catalog chose one for a duty the
     # guide only calls regular.
     recurrence_set_by = models.CharField(max_length=10, choices=RecurrenceSetBy.choices, blank=True)
+    # The team's recurring duty that keeps a recurring control met.
+    obligation_kind = models.CharField(max_length=30, choices=ObligationKind.choices, blank=True)
     # The guide implies this duty (it follows from one the guide states) without stating it.
     derived = models.BooleanField(default=False)
     owasp = models.ManyToManyField(OwaspReference, blank=True, related_name="controls")
@@ -160,6 +175,11 @@ class Control(models.Model):
                 condition=models.Q(recurrence_days__isnull=True, recurrence_set_by="")
                 | (models.Q(recurrence_days__isnull=False) & ~models.Q(recurrence_set_by="")),
                 name="control_recurrence_has_origin",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(recurrence_days__isnull=True, obligation_kind="")
+                | (models.Q(recurrence_days__isnull=False) & ~models.Q(obligation_kind="")),
+                name="control_recurrence_has_obligation",
             ),
         ]
 

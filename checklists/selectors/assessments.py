@@ -19,6 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from checklists import rules
 from checklists.models import (
     AnswerStatus,
     Attestation,
@@ -56,12 +57,7 @@ def with_effective_state(attestations: QuerySet[Attestation]) -> QuerySet[Attest
 
 
 def _stale(prefix: str = "effective_") -> Q:
-    return Q(
-        **{
-            f"{prefix}review_state": ReviewState.APPROVED,
-            f"{prefix}next_review_due__lt": timezone.localdate(),
-        }
-    )
+    return rules.stale_q(timezone.localdate(), prefix)
 
 
 def checklist_attestations(checklist: Checklist) -> QuerySet[Attestation]:

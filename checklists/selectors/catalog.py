@@ -82,6 +82,7 @@ def catalog_export_data() -> dict:
                 "evidence_guidance": control.evidence_guidance,
                 "recurrence_days": control.recurrence_days,
                 "recurrence_set_by": control.recurrence_set_by or None,
+                "obligation": control.obligation_kind or None,
                 "derived": control.derived,
                 "owasp": [reference.code for reference in control.owasp.all()],
                 "equivalence_group": control.equivalence_group.slug

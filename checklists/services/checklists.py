@@ -15,6 +15,7 @@ from checklists.models import (
     Provider,
 )
 from checklists.periods import Quarter
+from checklists.services import obligations
 from checklists.services.catalog import ASVS_SOURCE_SLUG
 from portal.accounts.models import Team
 from portal.accounts.permissions import team_member_ids
@@ -78,6 +79,7 @@ def checklist_create(
             separately=_groups_answered_separately(copy_from) if copy_from else set(),
         )
         copies = _copy_answers(attestations, copy_from, by) if copy_from else []
+        duties = obligations.ensure_for_checklist(checklist, by=by)
         created = audit.Entry(
             "checklists.checklist.created",
             actor=by,
@@ -93,7 +95,7 @@ def checklist_create(
             },
         )
         # Last, all at once: the audit chain's head is held only from here to the commit.
-        audit.record_many([*copies, created])
+        audit.record_many([*copies, *duties, created])
     return checklist
 
 

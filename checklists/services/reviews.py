@@ -10,6 +10,7 @@ from django.utils import timezone
 from checklists import rules
 from checklists.models import Attestation, Decision, ReviewDecision, ReviewState
 from checklists.selectors.assessments import editors_of
+from checklists.services import obligations
 from checklists.services.common import locked, plain, refuse, refuse_secrets
 from portal.audit import services as audit
 
@@ -34,9 +35,7 @@ def review_approve(
                 editor_ids=editors_of(attestation),
             ),
         )
-        covered = attestation.covers.select_related("control")
-        controls = [attestation.control, *(a.control for a in covered)]
-        due = rules.next_review_due(controls, approved_on=timezone.localdate())
+        due = obligations.review_due_for(attestation)
         decision = _decide(
             attestation, by=by, decision=Decision.APPROVED, comment=comment, next_review_due=due
         )

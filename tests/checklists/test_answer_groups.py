@@ -17,10 +17,12 @@ from checklists.models import (
     Attestation,
     Category,
     EquivalenceGroup,
+    Obligation,
 )
 from checklists.models.catalog import SEVERITY_RANK
 from checklists.selectors.assessments import checklist_attestations
 from checklists.services import answers
+from checklists.services.obligations import occurrence_complete, occurrence_confirm
 from portal.audit.models import AuditEvent
 from tests.checklists.assessment_helpers import answer, approve, make_checklist, submit
 
@@ -169,6 +171,15 @@ def test_a_group_approval_goes_stale_at_its_most_frequent_member(
         answer(carrier, member)
         submit(carrier, member)
         approve(carrier, reviewer)
+        carrier.refresh_from_db()
+        # The group's one obligation keeps the clock: due at once, until the duty is done.
+        duty = Obligation.objects.get(team=team, implied_by_group=carrier.control.equivalence_group)
+        assert set(duty.controls.all()) == set(controls)
+        assert carrier.next_review_due == timezone.localdate()
+        occurrence_complete(
+            occurrence=duty.occurrences.get(), by=member, note="Rotated both providers' keys."
+        )
+        occurrence_confirm(occurrence=duty.occurrences.get(done_at=None), by=lead)
         carrier.refresh_from_db()
         assert carrier.next_review_due == timezone.localdate() + timedelta(days=shortest)
         return
