@@ -1,3 +1,5 @@
+"""Forms of the answer, evidence, review and catalog pages; each later area has its own module here."""
+
 from django import forms
 
 from checklists import rules
