@@ -1,4 +1,4 @@
-"""Forms of the answer, evidence, review and catalog pages; each later area has its own module here."""
+"""Forms of the answer, evidence, review and catalog pages; later areas have modules here."""
 
 from django import forms
 
