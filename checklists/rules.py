@@ -247,14 +247,19 @@ def occurrence_closed(*, done_on: date | None, completed: bool) -> str | None:
     return None
 
 
-def completion_problems(*, note: str, done_on: date, today: date, starts_on: date) -> list[str]:
+def completion_problems(
+    *, note: str, done_on: date, today: date, not_before: date | None
+) -> list[str]:
+    """`not_before`: the day the obligation's previous occurrence was done, if any."""
     problems = []
     if not note.strip():
         problems.append("Say what was done: a note is required.")
     if done_on > today:
         problems.append("The day it was done cannot be in the future.")
-    elif done_on < starts_on:
-        problems.append(f"The day it was done cannot be before the obligation began ({starts_on}).")
+    elif not_before and done_on < not_before:
+        problems.append(
+            f"The day it was done cannot be before the previous time ({not_before:%-d %B %Y})."
+        )
     return problems
 
 

@@ -310,7 +310,13 @@ def occurrence_complete(
                 completed=occurrence.completed_at is not None,
             ),
             *rules.completion_problems(
-                note=note, done_on=done_on, today=today, starts_on=obligation.starts_on
+                note=note,
+                done_on=done_on,
+                today=today,
+                not_before=obligation.occurrences.filter(done_at__isnull=False)
+                .order_by("-completed_on")
+                .values_list("completed_on", flat=True)
+                .first(),
             ),
             *(
                 "The evidence must belong to the team."
