@@ -24,3 +24,28 @@ def reports_quarterly_export() -> dict:
         "existing": outcome.existing,
         "failed": outcome.failed,
     }
+
+
+@shared_task(time_limit=30 * 60, soft_time_limit=29 * 60)
+def obligations_nightly() -> dict:
+    """Every night (see CELERY_BEAT_SCHEDULE): note the occurrences that went overdue, one
+    team per transaction. Running it twice is harmless: the second run notes nothing."""
+    from checklists.services.nightly import obligations_nightly as run
+
+    counts = run()
+    return {"teams": counts.teams, "noted": counts.noted, "failed": counts.failed}
+
+
+@shared_task(time_limit=30 * 60, soft_time_limit=29 * 60)
+def reminders_send_daily() -> dict:
+    """Every morning (see CELERY_BEAT_SCHEDULE): each person's reminder digest. Running it
+    twice the same day sends nothing new: each digest is claimed before it is sent."""
+    from checklists.services.reminders import send_reminders
+
+    counts = send_reminders()
+    return {
+        "sent": counts.sent,
+        "nothing_due": counts.nothing_due,
+        "already_sent": counts.already_sent,
+        "failed": counts.failed,
+    }

@@ -221,6 +221,8 @@ EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
 EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"]
 EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "portal@localhost")
+# The portal's address as people reach it, for links in mails (no trailing slash needed).
+PORTAL_URL = env_str("PORTAL_URL", "http://127.0.0.1:8000")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # CACHE_URL: the cache that throttles are counted in; every web node must share it in
@@ -257,6 +259,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "checklists.tasks.reports_quarterly_export",
         # 02:30 UTC on the first day of each quarter: the quarter that just ended.
         "schedule": crontab(minute=30, hour=2, day_of_month=1, month_of_year="1,4,7,10"),
+    },
+    "obligations-nightly": {
+        "task": "checklists.tasks.obligations_nightly",
+        # 01:30 UTC: note the occurrences that went overdue yesterday.
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "reminders-send-daily": {
+        "task": "checklists.tasks.reminders_send_daily",
+        # 06:00 UTC: each person's digest, before the working day.
+        "schedule": crontab(hour=6, minute=0),
     },
 }
 
