@@ -8,11 +8,11 @@ the PDF is drawn from it and embeds it, byte for byte as `canonical_json` writes
 import hashlib
 import json
 from collections import defaultdict
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import metadata
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from checklists.models import (
@@ -20,13 +20,23 @@ from checklists.models import (
     AnswerStatus,
     Attestation,
     Checklist,
+    Credential,
+    CredentialKind,
+    Environment,
     EvidenceLink,
+    Exposure,
+    Incident,
+    IncidentSeverity,
+    IncidentStatus,
+    ObligationKind,
+    Occurrence,
     ReportKind,
     ReportScope,
     ReviewDecision,
     ReviewState,
 )
 from checklists.periods import Quarter
+from checklists.schedule import Status, status
 from checklists.selectors.assessments import with_effective_state
 from portal.accounts.models import Team
 from portal.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
@@ -145,6 +155,10 @@ def team_report(
 
     evidence = _evidence_manifest(checklist)
     audit = _audit_section(team, quarter)
+    cut_off = min(quarter.last_day, today)
+    obligations = _obligations_section(team, quarter, cut_off)
+    credentials = _credentials_section(team, cut_off)
+    incidents = _incidents_section(team, quarter)
     providers = [{"name": name, "controls": rows} for name, rows in controls_by_group.items()]
     return {
         "format": FORMAT,
@@ -171,6 +185,9 @@ def team_report(
         "overdue": overdue,
         "evidence": evidence,
         "audit": audit,
+        "obligations": obligations,
+        "credentials": credentials,
+        "incidents": incidents,
         "parameters": {
             "scope": ReportScope.TEAM.value,
             "team": team.slug,
@@ -184,6 +201,9 @@ def team_report(
                 "overdue": len(overdue),
                 "evidence_files": len(evidence),
                 "audit_events": len(audit["events"]),
+                "obligation_occurrences": obligations["summary"]["total"],
+                "credentials": len(credentials["credentials"]),
+                "incidents": len(incidents),
             },
         },
     }
@@ -286,6 +306,221 @@ def _audit_section(team: Team | None, quarter: Quarter) -> dict[str, Any]:
         if checkpoint
         else None,
     }
+
+
+def _end_of(day: date) -> datetime:
+    """The instant a day ends (UTC), as the half-open bound of a range."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def _obligations_section(team: Team, quarter: Quarter, cut_off: date) -> dict[str, Any]:
+    """The team's occurrences due in the quarter or done in it, and those still open at the
+    cut-off from before it: done on time, done late, or open at the cut-off. One query.
+
+    An occurrence is done at the cut-off if it was done on a day up to it; an open occurrence
+    of an obligation retired by then no longer counts."""
+    first, last = quarter.first_day, quarter.last_day
+    done = Q(done_at__isnull=False, completed_on__lte=cut_off)
+    still_open = Q(done_at__isnull=True) | Q(completed_on__gt=cut_off)
+    in_force = Q(obligation__retired_at__isnull=True) | Q(
+        obligation__retired_at__gte=_end_of(cut_off)
+    )
+    occurrences = (
+        Occurrence.objects.filter(obligation__team=team)
+        .filter(
+            Q(due_on__gte=first, due_on__lte=last)
+            | (done & Q(completed_on__gte=first))
+            | (still_open & Q(due_on__lt=first))
+        )
+        .filter(done | (still_open & in_force))
+        .select_related("obligation__owner", "completed_by", "confirmed_by")
+        .order_by("due_on", "obligation__title", "pk")
+    )
+    groups: dict[str, list[dict]] = {"on_time": [], "late": [], "open": []}
+    for occurrence in occurrences:
+        obligation = occurrence.obligation
+        completed_on = occurrence.completed_on
+        is_done = occurrence.done_at is not None and completed_on <= cut_off
+        completed = completed_on is not None and completed_on <= cut_off
+        state = status(due_on=occurrence.due_on, today=cut_off, completed=completed, done=is_done)
+        moved = occurrence.due_on != occurrence.scheduled_on or bool(occurrence.due_change_reason)
+        row = {
+            "obligation": obligation.title,
+            "kind": obligation.kind,
+            "kind_label": ObligationKind(obligation.kind).label,
+            "owner": _name(obligation.owner),
+            "scheduled_on": _when(occurrence.scheduled_on),
+            "due_on": _when(occurrence.due_on),
+            "due_moved": moved,
+            "due_change_reason": occurrence.due_change_reason if moved else "",
+            "status": state.value,
+            "status_label": state.label,
+            "completed_by": _name(occurrence.completed_by) if completed else None,
+            "done_on": _when(completed_on) if completed else None,
+            "confirmed_by": _name(occurrence.confirmed_by) if is_done else None,
+            "days_late": 0,
+            "done_after_cut_off_on": None if completed else _when(completed_on),
+        }
+        if is_done:
+            row["days_late"] = max((completed_on - occurrence.due_on).days, 0)
+            groups["late" if row["days_late"] else "on_time"].append(row)
+        else:
+            if state == Status.OVERDUE:
+                row["days_late"] = (cut_off - occurrence.due_on).days
+            groups["open"].append(row)
+    overdue = sum(row["status"] == Status.OVERDUE for row in groups["open"])
+    return {
+        "cut_off": _when(cut_off),
+        "quarter_ended": last < timezone.localdate(),
+        "summary": {
+            "total": sum(len(rows) for rows in groups.values()),
+            "done_on_time": len(groups["on_time"]),
+            "done_late": len(groups["late"]),
+            "open": len(groups["open"]),
+            "overdue": overdue,
+            "not_yet_due": len(groups["open"]) - overdue,
+            "due_date_moved": sum(row["due_moved"] for rows in groups.values() for row in rows),
+        },
+        "done_on_time": groups["on_time"],
+        "done_late": groups["late"],
+        "open": groups["open"],
+    }
+
+
+# The exposure questions in a few words each, as the report flags them.
+EXPOSURE_SHORT = {
+    "in_front_end": "in a front end",
+    "in_repository": "in a code repository",
+    "in_logs": "in logs",
+    "returned_to_clients": "returned to clients",
+}
+
+
+def _credentials_section(team: Team, cut_off: date) -> dict[str, Any]:
+    """Each credential of the team in use at the cut-off, its rotation as it stood then and
+    its exposure answers; never where it is kept, nor its notes. One query."""
+    end = _end_of(cut_off)
+    rotations = Occurrence.objects.filter(
+        obligation__team=team,
+        obligation__credential=OuterRef("pk"),
+        obligation__kind=ObligationKind.KEY_ROTATION,
+    )
+    pending = rotations.filter(
+        Q(done_at__isnull=True) | Q(completed_on__gt=cut_off), obligation__retired_at__isnull=True
+    ).order_by("due_on", "pk")
+    credentials = (
+        Credential.objects.filter(team=team, created_on__lte=cut_off)
+        .filter(Q(retired_at__isnull=True) | Q(retired_at__gte=end))
+        .defer("kept_in", "notes")
+        .select_related("provider")
+        .annotate(
+            rotated_on=Subquery(
+                rotations.filter(done_at__isnull=False, completed_on__lte=cut_off)
+                .order_by("-completed_on")
+                .values("completed_on")[:1]
+            ),
+            rotation_due_on=Subquery(pending.values("due_on")[:1]),
+            rotation_completed_on=Subquery(pending.values("completed_on")[:1]),
+        )
+        .order_by("name", "environment")
+    )
+    rows = []
+    for credential in credentials:
+        recorded = credential.last_rotated_on
+        known = [d for d in (credential.rotated_on, recorded) if d is not None and d <= cut_off]
+        last_rotated = max(known) if known else None
+        tracked = credential.rotation_due_on is not None
+        next_due = (
+            credential.rotation_due_on
+            if tracked
+            else (last_rotated or credential.created_on)
+            + timedelta(days=credential.rotation_interval_days)
+        )
+        completed = credential.rotation_completed_on
+        state = status(
+            due_on=next_due,
+            today=cut_off,
+            completed=completed is not None and completed <= cut_off,
+            done=False,
+        )
+        answers = {field: getattr(credential, field) for field in EXPOSURE_SHORT}
+        rows.append(
+            {
+                "name": credential.name,
+                "kind_label": CredentialKind(credential.kind).label,
+                "provider": credential.provider.name if credential.provider else None,
+                "environment": credential.environment,
+                "environment_label": Environment(credential.environment).label,
+                "rotation_interval_days": credential.rotation_interval_days,
+                "created_on": _when(credential.created_on),
+                "last_rotated_on": _when(last_rotated),
+                "next_rotation_due": _when(next_due),
+                "rotation_tracked": tracked,
+                "status": state.value,
+                "status_label": state.label,
+                "exposure": answers,
+                "exposed": [EXPOSURE_SHORT[f] for f, a in answers.items() if a == Exposure.YES],
+                "not_checked": [
+                    EXPOSURE_SHORT[f] for f, a in answers.items() if a == Exposure.UNKNOWN
+                ],
+            }
+        )
+    return {
+        "credentials": rows,
+        "rotation_overdue": sum(row["status"] == Status.OVERDUE for row in rows),
+        "exposed": sum(bool(row["exposed"]) for row in rows),
+    }
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def _incidents_section(team: Team, quarter: Quarter) -> list[dict]:
+    """The team's incidents opened in the quarter or still open during it, with their runbook
+    steps done by the quarter's end. One query."""
+    start, end = period_bounds(quarter)
+    incidents = (
+        Incident.objects.filter(team=team, opened_at__lt=end)
+        .filter(Q(opened_at__gte=start) | Q(closed_at__isnull=True) | Q(closed_at__gte=start))
+        .select_related("provider", "credential")
+        .annotate(
+            steps_total=Count("steps"),
+            steps_done=Count("steps", filter=Q(steps__done_at__lt=end)),
+        )
+        .order_by("opened_at", "pk")
+    )
+    rows = []
+    for incident in incidents:
+        informed = incident.provider_informed_at
+        credential = incident.credential
+        rows.append(
+            {
+                "title": incident.title,
+                "severity": incident.severity,
+                "severity_label": IncidentSeverity(incident.severity).label,
+                "status": incident.status,
+                "status_label": IncidentStatus(incident.status).label,
+                "provider": incident.provider.name if incident.provider else None,
+                "opened_at": _when(incident.opened_at),
+                "opened_before_period": incident.opened_at < start,
+                "provider_informed_at": _when(informed),
+                "informed_after": _duration(informed - incident.opened_at) if informed else None,
+                "resolved_at": _when(incident.resolved_at),
+                "closed_at": _when(incident.closed_at),
+                "steps_done": incident.steps_done,
+                "steps_total": incident.steps_total,
+                "credential": str(credential) if credential else None,
+            }
+        )
+    return rows
 
 
 def canonical_json(data: dict[str, Any]) -> bytes:
