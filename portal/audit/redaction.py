@@ -39,6 +39,8 @@ _PAIR_RE = re.compile(
     re.IGNORECASE,
 )
 _CANDIDATE_RE = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
+# A calendar feed's address is its credential, whatever characters its token happens to hold.
+_CALENDAR_FEED_RE = re.compile(r"(?P<path>/calendar/)[^/\s\"'?]+\.ics")
 # 40 and 64 hex digits: SHA-1/SHA-256 digests, but also the shape of many API secrets; a log
 # line cannot tell them apart, so both are masked there.
 _HEX_SECRET_LENGTHS = {40, 64}
@@ -79,6 +81,7 @@ def _redact_structured(text: str) -> str:
         lambda m: m.group("name") + (m.group("scheme") + " " if m.group("scheme") else "") + MASK,
         text,
     )
+    text = _CALENDAR_FEED_RE.sub(lambda m: m.group("path") + MASK + ".ics", text)
     return _PAIR_RE.sub(lambda m: m.group("name") + MASK, text)
 
 

@@ -181,3 +181,12 @@ def test_an_object_label_is_stored_masked(db):
     event = audit.record("tests.thing.created", obj=Thing())
     stored = AuditEvent.objects.get(pk=event.pk)
     assert CLIENT_TOKEN not in stored.object_label and MASK in stored.object_label
+
+
+@pytest.mark.parametrize(
+    "token", ["abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ", "Zx9-Qw_3", "only-letters-and-dashes"]
+)
+def test_it_masks_a_calendar_feed_address_whatever_its_token_looks_like(token):
+    line = f'"GET /calendar/{token}.ics HTTP/1.1" 404'
+    assert token not in redact(line)
+    assert "/calendar/" in redact(line)
