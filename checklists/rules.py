@@ -230,13 +230,20 @@ def review_comment_problem(*, requesting_changes: bool, comment: str) -> str | N
 
 # --- Obligations ---------------------------------------------------------------------------
 # A completed occurrence is done at once, except a key rotation, which a second person confirms
-# (four-eyes, as for answers). Once done, an occurrence never changes.
+# (four-eyes, as for answers). Once done, an occurrence never changes. Problems about one thing
+# the person typed come as {field: sentence}, so a form shows each next to its field.
 
 CONFIRMED_BY_ANOTHER = frozenset({ObligationKind.KEY_ROTATION})
 
 
 def needs_confirmation(kind: str) -> bool:
     return kind in CONFIRMED_BY_ANOTHER
+
+
+def obligation_retired(*, retired: bool) -> str | None:
+    if retired:
+        return "This obligation is retired: nothing more is due, so its occurrence stays as it is."
+    return None
 
 
 def occurrence_closed(*, done_on: date | None, completed: bool) -> str | None:
@@ -248,18 +255,26 @@ def occurrence_closed(*, done_on: date | None, completed: bool) -> str | None:
 
 
 def completion_problems(
-    *, note: str, done_on: date, today: date, not_before: date | None
-) -> list[str]:
+    *,
+    note: str,
+    done_on: date,
+    today: date,
+    not_before: date | None,
+    has_file: bool = False,
+    file_description: str = "",
+) -> dict[str, str]:
     """`not_before`: the day the obligation's previous occurrence was done, if any."""
-    problems = []
+    problems = {}
     if not note.strip():
-        problems.append("Say what was done: a note is required.")
+        problems["note"] = "Say what was done: a note is required."
     if done_on > today:
-        problems.append("The day it was done cannot be in the future.")
+        problems["done_on"] = "The day it was done cannot be in the future."
     elif not_before and done_on < not_before:
-        problems.append(
+        problems["done_on"] = (
             f"The day it was done cannot be before the previous time ({not_before:%-d %B %Y})."
         )
+    if has_file and not file_description.strip():
+        problems["evidence_description"] = "Say what the file shows, in a sentence."
     return problems
 
 
@@ -275,12 +290,30 @@ def why_not_confirmable(
     return None
 
 
-def due_move_problems(*, due_on: date | None, reason: str, current_due_on: date) -> list[str]:
-    problems = []
+def send_back_problems(*, comment: str) -> dict[str, str]:
+    if not comment.strip():
+        return {"comment": "Say what is missing: a comment is required."}
+    return {}
+
+
+def due_move_problems(
+    *, due_on: date | None, reason: str, current_due_on: date, today: date
+) -> dict[str, str]:
+    problems = {}
     if due_on is None:
-        problems.append("Give the new due date.")
+        problems["due_on"] = "Give the new due date."
     elif due_on == current_due_on:
-        problems.append("That is already the due date.")
+        problems["due_on"] = "That is already the due date."
+    elif due_on < today:
+        problems["due_on"] = "The new due date cannot be in the past."
     if not reason.strip():
-        problems.append("Say why the due date moves: a reason is required.")
+        problems["reason"] = "Say why the due date moves: a reason is required."
     return problems
+
+
+def retire_problems(*, reason: str, retired: bool) -> dict[str, str]:
+    if retired:
+        return {"__all__": "This obligation is already retired."}
+    if not reason.strip():
+        return {"reason": "Say why the obligation no longer applies."}
+    return {}

@@ -20,6 +20,8 @@ from checklists.models.obligations import Cadence
 DUE_SOON_DAYS = 14
 MAX_INTERVAL_DAYS = 3660
 MONTH_NAMES = list(calendar.month_name)
+# The most days each month can have (February in a leap year).
+_LONGEST = [0, *(calendar.monthrange(2028, month)[1] for month in range(1, 13))]
 
 
 def _on(year: int, month: int, day: int) -> date:
@@ -37,25 +39,33 @@ class Rule:
     def of(cls, obligation) -> "Rule":
         return cls(obligation.cadence, obligation.interval_days, obligation.month, obligation.day)
 
-    def problem(self) -> str | None:
-        """What is wrong with the rule, for the person who typed it; None if it is whole."""
+    def check(self) -> tuple[str, str] | None:
+        """What is wrong with the rule and the field it is about ("cadence", "interval_days",
+        "month" or "day"); None if the rule is whole."""
         if self.cadence == Cadence.EVERY_N_DAYS:
             if not self.interval_days or not 1 <= self.interval_days <= MAX_INTERVAL_DAYS:
-                return f"Give the interval in days, from 1 to {MAX_INTERVAL_DAYS}."
+                return "interval_days", f"Give the interval in days, from 1 to {MAX_INTERVAL_DAYS}."
             if self.month or self.day:
-                return "An every-N-days rule takes no month or day."
+                return "cadence", "An every-N-days rule takes no month or day."
             return None
         if self.cadence not in (Cadence.QUARTERLY, Cadence.YEARLY):
-            return "Choose every N days, quarterly or yearly."
+            return "cadence", "Choose every N days, quarterly or yearly."
         if self.interval_days:
-            return "A quarterly or yearly rule takes a month and a day, not an interval."
+            return "cadence", "A quarterly or yearly rule takes a month and a day, not an interval."
         months = 3 if self.cadence == Cadence.QUARTERLY else 12
         if not self.month or not 1 <= self.month <= months:
             which = "of the quarter (1 to 3)" if months == 3 else "(1 to 12)"
-            return f"Give the month {which}."
+            return "month", f"Give the month {which}."
         if not self.day or not 1 <= self.day <= 31:
-            return "Give the day of the month (1 to 31)."
+            return "day", "Give the day of the month (1 to 31)."
+        if self.cadence == Cadence.YEARLY and self.day > _LONGEST[self.month]:
+            return "day", f"{MONTH_NAMES[self.month]} has at most {_LONGEST[self.month]} days."
         return None
+
+    def problem(self) -> str | None:
+        """What is wrong with the rule, for the person who typed it; None if it is whole."""
+        found = self.check()
+        return found[1] if found else None
 
     def _dates_from(self, start: date):
         """This rule's calendar dates from the period containing `start` onwards."""
@@ -82,12 +92,19 @@ class Rule:
         return next(d for d in self._dates_from(after) if d > after)
 
     def describe(self) -> str:
+        """The rule in words, e.g. "every 90 days", "every year, on 29 February (28 February
+        in other years)"."""
         if self.cadence == Cadence.EVERY_N_DAYS:
-            return f"every {self.interval_days} days"
+            return "every day" if self.interval_days == 1 else f"every {self.interval_days} days"
         if self.cadence == Cadence.QUARTERLY:
             ordinal = {1: "first", 2: "second", 3: "third"}[self.month]
-            return f"every quarter, on day {self.day} of its {ordinal} month"
-        return f"every year, on {self.day} {MONTH_NAMES[self.month]}"
+            shortest = min(_LONGEST[month] for month in range(self.month, 13, 3))
+            last = " (or that month's last day)" if self.day > shortest else ""
+            return f"every quarter, on day {self.day} of its {ordinal} month{last}"
+        words = f"every year, on {self.day} {MONTH_NAMES[self.month]}"
+        if self.month == 2 and self.day == 29:
+            words += " (28 February in other years)"
+        return words
 
 
 class Status(StrEnum):
@@ -124,16 +141,31 @@ def status(*, due_on: date, today: date, completed: bool, done: bool) -> Status:
     return Status.UPCOMING
 
 
+def status_of(occurrence, today: date) -> Status:
+    """`status` of an occurrence row."""
+    return status(
+        due_on=occurrence.due_on,
+        today=today,
+        completed=occurrence.completed_at is not None,
+        done=occurrence.done_at is not None,
+    )
+
+
 def status_q(wanted: Status, today: date, prefix: str = "") -> Q:
-    """The same statuses as a filter on occurrences (or, with a prefix, on related rows)."""
+    """The same statuses as a filter on occurrences (or, with a prefix, on related rows).
+
+    No negation: across a relation (`prefix="occurrences__"`) Django reads a negated lookup
+    as "no related row matches", which is another question."""
     p = prefix
     open_ = Q(**{f"{p}done_at__isnull": True})
-    waiting = Q(**{f"{p}completed_at__isnull": True})
+    not_completed = Q(**{f"{p}completed_at__isnull": True})
     soon = today + timedelta(days=DUE_SOON_DAYS)
     return {
-        Status.DONE: ~open_,
-        Status.AWAITING_CONFIRMATION: open_ & ~waiting,
-        Status.OVERDUE: open_ & waiting & Q(**{f"{p}due_on__lt": today}),
-        Status.DUE_SOON: open_ & waiting & Q(**{f"{p}due_on__gte": today, f"{p}due_on__lte": soon}),
-        Status.UPCOMING: open_ & waiting & Q(**{f"{p}due_on__gt": soon}),
+        Status.DONE: Q(**{f"{p}done_at__isnull": False}),
+        Status.AWAITING_CONFIRMATION: open_ & Q(**{f"{p}completed_at__isnull": False}),
+        Status.OVERDUE: open_ & not_completed & Q(**{f"{p}due_on__lt": today}),
+        Status.DUE_SOON: open_
+        & not_completed
+        & Q(**{f"{p}due_on__gte": today, f"{p}due_on__lte": soon}),
+        Status.UPCOMING: open_ & not_completed & Q(**{f"{p}due_on__gt": soon}),
     }[wanted]

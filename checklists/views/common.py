@@ -13,6 +13,7 @@ from checklists import rules
 from checklists.forms import AttestationForm, EvidenceLinkForm, EvidenceUploadForm, ReviewForm
 from checklists.models import Attestation, ReviewState
 from checklists.selectors import assessments as selectors
+from checklists.services.obligations import keeper_of
 from portal.accounts.permissions import get_team_or_404, has_team_perm
 
 REVIEW_NOTES = {
@@ -138,6 +139,8 @@ def attestation_page(
                 next_review_due=answer.next_review_due,
                 today=today,
             ),
+            # The obligation whose open occurrence keeps a recurring answer current (or None).
+            "obligation_keeper": keeper_of(answer),
             "evidence_links": [link for link in links if link.withdrawn_at is None],
             "group_members": [answer.control, *(a.control for a in covered)] if covered else [],
             "can_answer": can_answer,

@@ -172,10 +172,11 @@ def test_a_group_approval_goes_stale_at_its_most_frequent_member(
         submit(carrier, member)
         approve(carrier, reviewer)
         carrier.refresh_from_db()
-        # The group's one obligation keeps the clock: due at once, until the duty is done.
+        # The group's one obligation keeps the clock, at the group's shortest interval.
         duty = Obligation.objects.get(team=team, implied_by_group=carrier.control.equivalence_group)
         assert set(duty.controls.all()) == set(controls)
-        assert carrier.next_review_due == timezone.localdate()
+        assert duty.interval_days == shortest
+        assert carrier.next_review_due == duty.occurrences.get().due_on
         occurrence_complete(
             occurrence=duty.occurrences.get(), by=member, note="Rotated both providers' keys."
         )

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -9,6 +10,7 @@ from checklists.selectors import assessments as selectors
 from checklists.selectors.assessments import todo_for
 from checklists.services import answers, reviews
 from checklists.services import evidence as evidence_services
+from checklists.services.obligations import occurrence_complete
 from portal.audit.models import AuditEvent
 from tests.checklists.assessment_helpers import (
     answer,
@@ -168,8 +170,18 @@ def test_a_recurring_control_goes_stale(catalog, team, lead, member, reviewer):
     submit(rotation, member)
     approve(rotation, reviewer)
     rotation.refresh_from_db()
+    # The password-rotation obligation keeps the clock: its first time falls due by the end
+    # of the checklist's quarter; once done, the next is 90 days on.
+    duty = rotation.control.obligations.get(team=team)
+    assert rotation.next_review_due == duty.occurrences.get().due_on
+    occurrence_complete(occurrence=duty.occurrences.get(), by=member, note="All changed.")
+    rotation.refresh_from_db()
     assert rotation.next_review_due == timezone.localdate() + timedelta(days=90)
     assert not rotation.is_stale
+    with time_machine.travel(timezone.localdate() + timedelta(days=91)):
+        rotation.refresh_from_db()
+        assert rotation.is_stale
+        assert rotation in todo_for(member)["stale"]
     Attestation.objects.filter(pk=rotation.pk).update(
         next_review_due=timezone.localdate() - timedelta(days=1)
     )

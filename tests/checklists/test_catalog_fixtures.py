@@ -29,6 +29,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from checklists.models.catalog import ObligationKind
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CATALOG_DIR = REPO_ROOT / "fixtures" / "catalog"
 STANDARDS_DIR = REPO_ROOT / "fixtures" / "standards"
@@ -75,9 +77,9 @@ CONTROL_REQUIRED = (
     "recurrence_days",
     "owasp",
 )
-# ``recurrence_set_by`` is present exactly when ``recurrence_days`` is set;
+# ``recurrence_set_by`` and ``obligation`` are present exactly when ``recurrence_days`` is set;
 # ``derived`` (default false) marks a duty the guide implies but does not state.
-CONTROL_OPTIONAL = ("recurrence_set_by", "derived")
+CONTROL_OPTIONAL = ("recurrence_set_by", "obligation", "derived")
 CONTROL_FIELDS = CONTROL_REQUIRED + CONTROL_OPTIONAL
 TEXT_FIELDS = ("title", "requirement", "severity_reason", "evidence_guidance")
 SOURCE_REQUIRED = ("slug", "title", "version", "url", "seed")
@@ -579,6 +581,18 @@ def test_it_says_who_set_each_recurrence():
             assert "recurrence_set_by" not in control, ref
         else:
             assert control.get("recurrence_set_by") in RECURRENCE_SET_BY, ref
+
+
+def test_every_recurring_control_names_the_duty_that_keeps_it():
+    kinds = {kind.value for kind in ObligationKind}
+    for _, control in all_controls():
+        if control["recurrence_days"] is None:
+            assert "obligation" not in control, control["ref"]
+        else:
+            assert control.get("obligation") in kinds, control["ref"]
+    duties = {c["ref"]: c.get("obligation") for _, c in all_controls()}
+    assert duties["CODEPAY-1.4a.1"] == "password-rotation"
+    assert duties["WECHAT-BP.3"] == duties["UCANPAY-AUTH.2"] == "key-rotation"
 
 
 def test_it_credits_the_provider_only_with_intervals_its_guide_gives():

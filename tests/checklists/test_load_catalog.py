@@ -231,6 +231,16 @@ def test_it_refuses_a_number_where_text_is_expected(db, tmp_path):
             {"recurrence_set_by": "provider"},
             "field 'recurrence_set_by': only a recurring control says who set its interval",
         ),
+        (
+            {"recurrence_days": 90, "recurrence_set_by": "provider"},
+            "field 'obligation': name the recurring duty: one of password-rotation, "
+            "key-rotation, access-review, contact-verification, security-audit, "
+            "vulnerability-scan, dr-test, custom",
+        ),
+        (
+            {"obligation": "key-rotation"},
+            "field 'obligation': only a recurring control implies an obligation",
+        ),
         ({"derived": "yes"}, "field 'derived': expected true or false"),
     ],
 )
@@ -244,7 +254,12 @@ def test_it_loads_interval_origin_attribution_and_derived(db, tmp_path):
         tmp_path,
         "good",
         [
-            _control("TEST-1", recurrence_days=90, recurrence_set_by="provider"),
+            _control(
+                "TEST-1",
+                recurrence_days=90,
+                recurrence_set_by="provider",
+                obligation="password-rotation",
+            ),
             _control("TEST-2", derived=True),
         ],
     )
@@ -254,6 +269,7 @@ def test_it_loads_interval_origin_attribution_and_derived(db, tmp_path):
     _load(path)
     first, second = Control.objects.get(ref="TEST-1"), Control.objects.get(ref="TEST-2")
     assert (first.recurrence_set_by, first.derived) == ("provider", False)
+    assert (first.obligation_kind, second.obligation_kind) == ("password-rotation", "")
     assert first.recurrence_label == "Testpay requires it every 90 days"
     assert (second.recurrence_set_by, second.derived, second.recurrence_label) == ("", True, "")
     assert Source.objects.get(slug="testpay-guide").attribution.startswith("An article by a vendor")
