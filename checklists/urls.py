@@ -1,6 +1,15 @@
 from django.urls import path
 
-from checklists.views import catalog, checklists, reports, reviews
+from checklists.views import (
+    catalog,
+    checklists,
+    credentials,
+    incidents,
+    obligations,
+    reports,
+    reviews,
+    schedule,
+)
 
 app_name = "checklists"
 
@@ -78,7 +87,147 @@ urlpatterns = [
         name="organisation_report_retry",
     ),
     path("reports/verify/", reports.report_verify, name="report_verify"),
+    path("teams/<slug:slug>/obligations/", obligations.obligation_list, name="obligation_list"),
+    path("teams/<slug:slug>/obligations/new", obligations.obligation_new, name="obligation_new"),
+    path(
+        "teams/<slug:slug>/obligations/<int:pk>/",
+        obligations.obligation_detail,
+        name="obligation_detail",
+    ),
+    path(
+        "teams/<slug:slug>/obligations/<int:pk>/edit",
+        obligations.obligation_edit,
+        name="obligation_edit",
+    ),
+    path(
+        "teams/<slug:slug>/obligations/<int:pk>/retire",
+        obligations.obligation_retire,
+        name="obligation_retire",
+    ),
+    path(
+        "teams/<slug:slug>/obligations/<int:obligation_pk>/occurrences/<int:pk>/",
+        obligations.occurrence_detail,
+        name="occurrence_detail",
+    ),
+    path(
+        "teams/<slug:slug>/obligations/<int:obligation_pk>/occurrences/<int:pk>/complete",
+        obligations.occurrence_complete,
+        name="occurrence_complete",
+    ),
+    path(
+        "teams/<slug:slug>/obligations/<int:obligation_pk>/occurrences/<int:pk>/confirm",
+        obligations.occurrence_confirm,
+        name="occurrence_confirm",
+    ),
+    path(
+        "teams/<slug:slug>/obligations/<int:obligation_pk>/occurrences/<int:pk>/send-back",
+        obligations.occurrence_send_back,
+        name="occurrence_send_back",
+    ),
+    path(
+        "teams/<slug:slug>/obligations/<int:obligation_pk>/occurrences/<int:pk>/move-due",
+        obligations.occurrence_move_due,
+        name="occurrence_move_due",
+    ),
     # --- obligations ---
+    path("teams/<slug:slug>/schedule/", schedule.team_schedule, name="team_schedule"),
+    path("schedule/", schedule.schedule, name="schedule"),
+    path("calendar/<str:token>.ics", schedule.calendar_feed, name="calendar_feed"),
+    path("account/notifications/", schedule.notifications_page, name="notifications"),
+    path(
+        "account/notifications/reminders",
+        schedule.reminder_preference_save,
+        name="reminder_preference_save",
+    ),
+    path(
+        "account/notifications/calendar/create",
+        schedule.calendar_feed_create,
+        name="calendar_feed_create",
+    ),
+    path(
+        "account/notifications/calendar/rotate",
+        schedule.calendar_feed_rotate,
+        name="calendar_feed_rotate",
+    ),
+    path(
+        "account/notifications/calendar/revoke",
+        schedule.calendar_feed_revoke,
+        name="calendar_feed_revoke",
+    ),
     # --- schedule and calendar ---
+    path(
+        "teams/<slug:slug>/credentials/",
+        credentials.credential_list,
+        name="credential_list",
+    ),
+    path(
+        "teams/<slug:slug>/credentials/new",
+        credentials.credential_new,
+        name="credential_new",
+    ),
+    path(
+        "teams/<slug:slug>/credentials/<int:pk>/",
+        credentials.credential_detail,
+        name="credential_detail",
+    ),
+    path(
+        "teams/<slug:slug>/credentials/<int:pk>/edit",
+        credentials.credential_edit,
+        name="credential_edit",
+    ),
+    path(
+        "teams/<slug:slug>/credentials/<int:pk>/retire",
+        credentials.credential_retire,
+        name="credential_retire",
+    ),
+    path(
+        "teams/<slug:slug>/credentials/<int:pk>/report-leak",
+        credentials.credential_report_leak,
+        name="credential_report_leak",
+    ),
+    path("teams/<slug:slug>/contacts/", incidents.contact_list, name="contact_list"),
+    path("teams/<slug:slug>/contacts/new", incidents.contact_new, name="contact_new"),
+    path(
+        "teams/<slug:slug>/contacts/<int:pk>/edit",
+        incidents.contact_edit,
+        name="contact_edit",
+    ),
+    path(
+        "teams/<slug:slug>/contacts/<int:pk>/delete",
+        incidents.contact_delete,
+        name="contact_delete",
+    ),
+    path(
+        "teams/<slug:slug>/contacts/verify/<slug:provider>",
+        incidents.contacts_verify,
+        name="contacts_verify",
+    ),
+    path("teams/<slug:slug>/incidents/", incidents.incident_list, name="incident_list"),
+    path("teams/<slug:slug>/incidents/new", incidents.incident_new, name="incident_new"),
+    path(
+        "teams/<slug:slug>/incidents/<int:pk>/",
+        incidents.incident_detail,
+        name="incident_detail",
+    ),
+    path(
+        "teams/<slug:slug>/incidents/<int:pk>/note",
+        incidents.incident_note,
+        name="incident_note",
+    ),
+    path(
+        "teams/<slug:slug>/incidents/<int:pk>/status",
+        incidents.incident_status,
+        name="incident_status",
+    ),
+    path(
+        "teams/<slug:slug>/incidents/<int:pk>/steps/<int:step_pk>/done",
+        incidents.incident_step_done,
+        name="incident_step_done",
+    ),
+    path(
+        "teams/<slug:slug>/incidents/<int:pk>/informed",
+        incidents.incident_informed,
+        name="incident_informed",
+    ),
     # --- credentials, contacts, incidents ---
 ]
