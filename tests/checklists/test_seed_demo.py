@@ -81,3 +81,51 @@ def test_it_fills_checklists_in_every_state(db, settings):
     assert {path.name for path in settings.EVIDENCE_ROOT.iterdir()} == set(
         files.values_list("blob_name", flat=True)
     )
+
+
+def test_it_fills_duties_in_every_state_with_a_leak_in_progress(db):
+    from django.utils import timezone
+
+    from checklists.models import (
+        Credential,
+        Incident,
+        IncidentContact,
+        IncidentStatus,
+        ObligationKind,
+        Occurrence,
+    )
+    from checklists.schedule import Status, status
+
+    _seed()
+    today = timezone.localdate()
+    seen = {
+        status(
+            due_on=occurrence.due_on,
+            today=today,
+            completed=occurrence.completed_at is not None,
+            done=occurrence.done_at is not None,
+        )
+        for occurrence in Occurrence.objects.all()
+    }
+    assert seen == set(Status)
+    late = [
+        o for o in Occurrence.objects.filter(done_at__isnull=False) if o.completed_on > o.due_on
+    ]
+    assert late, "no duty was done late"
+    kinds = set(Occurrence.objects.values_list("obligation__kind", flat=True))
+    assert {ObligationKind.KEY_ROTATION, ObligationKind.CONTACT_VERIFICATION} <= kinds
+    assert Credential.objects.filter(in_repository="yes").exists()
+    assert IncidentContact.objects.filter(last_verified_on=today).exists()
+    [leak] = Incident.objects.all()
+    assert leak.status == IncidentStatus.OPEN and leak.provider_informed_at is None
+    assert leak.steps.filter(done_at__isnull=False).count() == 1
+    assert leak.steps.count() == 5
+
+
+def test_its_scale_teams_hold_duties_too(db):
+    from checklists.models import Credential, Obligation
+
+    _seed("--teams", "12")
+    for slug in ("bayar-mudah-wallet", "merchant-0012"):
+        assert Credential.objects.filter(team__slug=slug).count() == 1
+        assert Obligation.objects.filter(team__slug=slug).exists()
