@@ -48,14 +48,15 @@ def _attach(attestation: Attestation, evidence: Evidence, *, by) -> EvidenceLink
     return link
 
 
-def _store(upload) -> StoredBlob:
+def seal_upload(upload) -> StoredBlob:
+    """Check, scan, hash and encrypt an uploaded file into the evidence store."""
     try:
         return store_upload(upload, filename=clean_filename(upload.name))
     except EvidenceRejected as rejected:
         raise ValidationError(rejected.message) from rejected
 
 
-def _file_row(
+def evidence_row(
     *,
     team: Team,
     blob: StoredBlob,
@@ -92,10 +93,10 @@ def evidence_create_file(
     nothing yet (see `evidence_attach`); a refused or failed upload leaves nothing."""
     refuse(rules.evidence_period_problem(valid_from, valid_until))
     refuse_secrets(description=description)
-    blob = _store(upload)
+    blob = seal_upload(upload)
     try:
         with transaction.atomic():
-            evidence = _file_row(
+            evidence = evidence_row(
                 team=team,
                 blob=blob,
                 description=description,
@@ -150,12 +151,12 @@ def evidence_add_file(
     refuse(rules.evidence_period_problem(valid_from, valid_until))
     refuse_if_covered(attestation)
     refuse_secrets(description=description)
-    blob = _store(upload)
+    blob = seal_upload(upload)
     try:
         with transaction.atomic():
             attestation = locked(attestation, expected_version)
             refuse_if_covered(attestation)
-            evidence = _file_row(
+            evidence = evidence_row(
                 team=attestation.checklist.team,
                 blob=blob,
                 description=description,

@@ -41,7 +41,7 @@ from checklists.models import (
 from checklists.periods import Quarter
 from checklists.schedule import Rule, Status, status_of
 from checklists.services.common import plain, refuse, refuse_secrets
-from checklists.services.evidence import _file_row, _store
+from checklists.services.evidence import evidence_row, seal_upload
 from portal.accounts.models import Team
 from portal.accounts.permissions import team_member_ids
 from portal.audit import services as audit
@@ -479,7 +479,7 @@ def _completion_objections(
 
 def _store_evidence(upload) -> StoredBlob:
     try:
-        return _store(upload)
+        return seal_upload(upload)
     except ValidationError as error:
         raise ValidationError({"upload": error.messages}) from None
 
@@ -525,7 +525,7 @@ def occurrence_complete(
             _refuse(*general, fields=fields)
             entries = []
             if blob is not None:
-                stored = _file_row(
+                stored = evidence_row(
                     team=obligation.team,
                     blob=blob,
                     description=evidence_description,
