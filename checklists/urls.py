@@ -230,4 +230,7 @@ urlpatterns = [
         name="incident_informed",
     ),
     # --- credentials, contacts, incidents ---
+    # --- access reviews: campaigns and import ---
+    # --- access reviews: decisions and completion ---
+    # --- access reviews: signed export ---
 ]

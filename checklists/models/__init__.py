@@ -1,3 +1,11 @@
+from checklists.models.access_reviews import (
+    AccessDecision,
+    AccessDecisionKind,
+    AccessEntry,
+    AccessReview,
+    CampaignState,
+    EntryChange,
+)
 from checklists.models.assessment import (
     NEEDS_JUSTIFICATION,
     AnswerStatus,
@@ -51,6 +59,12 @@ from checklists.models.reports import (
 )
 
 __all__ = [
+    "AccessDecision",
+    "AccessDecisionKind",
+    "AccessEntry",
+    "AccessReview",
+    "CampaignState",
+    "EntryChange",
     "NEEDS_JUSTIFICATION",
     "AnswerStatus",
     "Attestation",
