@@ -56,8 +56,9 @@ class AccessReview(models.Model):
         blank=True,
         related_name="access_reviews",
     )
+    # None when created by `manage.py access_review_import`.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
 
