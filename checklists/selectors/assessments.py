@@ -19,7 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from checklists import rules
+from checklists import access_rules, rules
 from checklists.models import (
     AnswerStatus,
     Attestation,
@@ -29,6 +29,7 @@ from checklists.models import (
     ReviewDecision,
     ReviewState,
 )
+from checklists.models.access_reviews import AccessEntry, AccessReview, CampaignState
 from portal.accounts.models import Team
 from portal.accounts.permissions import teams_for
 
@@ -161,6 +162,7 @@ def todo_for(user) -> dict[str, QuerySet[Attestation]]:
         .exclude(review_state__in=(ReviewState.APPROVED, ReviewState.SUBMITTED))
         .order_by("due_date"),
         "stale": _stale_approvals(user),
+        "access_review_actions": _access_review_actions(user),
     }
 
 
@@ -182,6 +184,42 @@ def _stale_approvals(user) -> QuerySet[Attestation]:
         .exclude(Exists(approved_again))
         .select_related("checklist__team", "control__source__provider", "owner")
         .order_by("next_review_due")
+    )
+
+
+def _access_review_actions(user) -> QuerySet[AccessReview]:
+    """Open access-review campaigns with work for the person: entries to decide (`undecided`)
+    where they may decide, and, in the teams they lead, revocations and role changes decided
+    but not confirmed done (`open_actions`, a list)."""
+    reviewing = Q(team__in=teams_for(user, "review_team").values("pk"))
+    leading = teams_for(user, "manage_team").values("pk")
+    return (
+        AccessReview.objects.filter(
+            state__in=(CampaignState.IN_REVIEW, CampaignState.PENDING_ACTIONS)
+        )
+        .annotate(
+            undecided=Count("entries", filter=Q(entries__decision=""), distinct=True),
+            actions_open=Count(
+                "entries", filter=access_rules.action_open_q("entries__"), distinct=True
+            ),
+        )
+        .filter(
+            ((reviewing | Q(team__in=leading)) & Q(undecided__gt=0))
+            | Q(team__in=leading, actions_open__gt=0)
+        )
+        .select_related("team")
+        .prefetch_related(
+            Prefetch(
+                "entries",
+                queryset=AccessEntry.objects.filter(
+                    access_rules.action_open_q(), review__team__in=leading
+                )
+                .select_related("decided_by")
+                .order_by("account"),
+                to_attr="open_actions",
+            )
+        )
+        .order_by("team__name", "system", "period")
     )
 
 

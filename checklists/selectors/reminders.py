@@ -20,9 +20,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
-from checklists import rules, schedule
+from checklists import access_rules, rules, schedule
 from checklists.models import (
     Attestation,
     DigestFrequency,
@@ -30,6 +31,8 @@ from checklists.models import (
     ReminderPreference,
     ReviewState,
 )
+from checklists.models.access_reviews import AccessReview, CampaignState
+from checklists.periods import Quarter
 from portal.accounts.models import Membership, Role
 
 # A daily digest warns this many days before an occurrence falls due, and on the day itself.
@@ -43,7 +46,7 @@ WEEKLY_ON = 0  # Monday, as date.weekday() counts
 class Item:
     """One line of a digest."""
 
-    kind: str  # "occurrence" or "answer"
+    kind: str  # "occurrence", "answer" or "access-review"
     title: str
     team: str
     due_on: date
@@ -220,8 +223,74 @@ def stale_answers(window: Window, scope: Scope) -> Iterator[Routed]:
         )
 
 
-# Every kind of thing a person is reminded of. Access reviews join here once they exist.
-ITEM_SOURCES: list[ItemSource] = [open_occurrences, stale_answers]
+def access_reviews(window: Window, scope: Scope) -> Iterator[Routed]:
+    """Access-review campaigns of the team, for its leads: entries still to decide, and
+    revocations or role changes decided but not confirmed done. Due when the open occurrence
+    of the campaign's obligation is, or else at the end of the campaign's quarter."""
+    if not window.sends_today:
+        return
+    rows = AccessReview.objects.filter(
+        state__in=(CampaignState.IN_REVIEW, CampaignState.PENDING_ACTIONS)
+    )
+    if scope.user_id is not None:
+        rows = rows.filter(team__in=scope.lead_team_ids)
+    rows = (
+        rows.annotate(
+            undecided=Count("entries", filter=Q(entries__decision="")),
+            actions_open=Count("entries", filter=access_rules.action_open_q("entries__")),
+            due_on=Subquery(
+                Occurrence.objects.filter(obligation=OuterRef("obligation"), done_at__isnull=True)
+                .order_by("due_on", "pk")
+                .values("due_on")[:1]
+            ),
+        )
+        .select_related("team")
+        .only("system", "period", "team__name", "team__slug")
+        .order_by("pk")
+    )
+    for review in rows:
+        due_on = review.due_on
+        if due_on is None:
+            try:
+                due_on = Quarter.parse(review.period).last_day
+            except ValidationError:
+                due_on = window.today
+        if not window.includes(due_on):
+            continue
+        status = schedule.status(
+            due_on=due_on, today=window.today, completed=False, done=False
+        ).label
+        name = f"Access review of {review.system} ({review.period})"
+        found = []
+        if review.undecided:
+            found.append(
+                f"{name}: {review.undecided} entr{'y' if review.undecided == 1 else 'ies'} "
+                "to decide"
+            )
+        if review.actions_open:
+            found.append(
+                f"{name}: {review.actions_open} revocation"
+                f"{'' if review.actions_open == 1 else 's'} or role "
+                f"change{'' if review.actions_open == 1 else 's'} to carry out"
+            )
+        for title in found:
+            yield Routed(
+                Item(
+                    kind="access-review",
+                    title=title,
+                    team=review.team.name,
+                    due_on=due_on,
+                    status=status,
+                    path=review.get_absolute_url(),
+                    overdue=due_on < window.today,
+                ),
+                owner_id=None,
+                team_id=review.team_id,
+            )
+
+
+# Every kind of thing a person is reminded of.
+ITEM_SOURCES: list[ItemSource] = [open_occurrences, stale_answers, access_reviews]
 
 
 def _sorted(items: Iterable[Item]) -> list[Item]:
