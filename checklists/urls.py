@@ -1,6 +1,9 @@
 from django.urls import path
 
 from checklists.views import (
+    access_decisions,
+    access_review_export,
+    access_reviews,
     catalog,
     checklists,
     credentials,
@@ -230,7 +233,57 @@ urlpatterns = [
         name="incident_informed",
     ),
     # --- credentials, contacts, incidents ---
+    path(
+        "teams/<slug:slug>/access-reviews/",
+        access_reviews.access_review_list,
+        name="access_review_list",
+    ),
+    path(
+        "teams/<slug:slug>/access-reviews/new",
+        access_reviews.access_review_new,
+        name="access_review_new",
+    ),
+    path(
+        "teams/<slug:slug>/access-reviews/<int:pk>/import",
+        access_reviews.access_review_import,
+        name="access_review_import",
+    ),
+    path(
+        "teams/<slug:slug>/access-reviews/<int:pk>/start",
+        access_reviews.access_review_start,
+        name="access_review_start",
+    ),
     # --- access reviews: campaigns and import ---
+    path(
+        "teams/<slug:slug>/access-reviews/<int:pk>/",
+        access_decisions.access_review_detail,
+        name="access_review_detail",
+    ),
+    path(
+        "teams/<slug:slug>/access-reviews/<int:pk>/entries/<int:entry_pk>/decide",
+        access_decisions.access_entry_decide,
+        name="access_entry_decide",
+    ),
+    path(
+        "teams/<slug:slug>/access-reviews/<int:pk>/entries/<int:entry_pk>/done",
+        access_decisions.access_entry_action_done,
+        name="access_entry_action_done",
+    ),
+    path(
+        "teams/<slug:slug>/access-reviews/<int:pk>/bulk-keep",
+        access_decisions.access_review_bulk_keep,
+        name="access_review_bulk_keep",
+    ),
+    path(
+        "teams/<slug:slug>/access-reviews/<int:pk>/complete",
+        access_decisions.access_review_complete,
+        name="access_review_complete",
+    ),
     # --- access reviews: decisions and completion ---
+    path(
+        "teams/<slug:slug>/access-reviews/<int:pk>/signed.pdf",
+        access_review_export.access_review_pdf,
+        name="access_review_pdf",
+    ),
     # --- access reviews: signed export ---
 ]

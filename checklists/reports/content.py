@@ -12,16 +12,22 @@ from datetime import UTC, date, datetime, time, timedelta
 from importlib import metadata
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from checklists.models import (
     NEEDS_JUSTIFICATION,
+    AccessDecisionKind,
+    AccessEntry,
+    AccessReview,
     AnswerStatus,
     Attestation,
+    CampaignState,
     Checklist,
     Credential,
     CredentialKind,
+    EntryChange,
     Environment,
     EvidenceLink,
     Exposure,
@@ -159,6 +165,7 @@ def team_report(
     obligations = _obligations_section(team, quarter, cut_off)
     credentials = _credentials_section(team, cut_off)
     incidents = _incidents_section(team, quarter)
+    access_reviews = access_reviews_section(team, quarter)
     providers = [{"name": name, "controls": rows} for name, rows in controls_by_group.items()]
     return {
         "format": FORMAT,
@@ -188,6 +195,7 @@ def team_report(
         "obligations": obligations,
         "credentials": credentials,
         "incidents": incidents,
+        "access_reviews": access_reviews,
         "parameters": {
             "scope": ReportScope.TEAM.value,
             "team": team.slug,
@@ -204,6 +212,7 @@ def team_report(
                 "obligation_occurrences": obligations["summary"]["total"],
                 "credentials": len(credentials["credentials"]),
                 "incidents": len(incidents),
+                "access_reviews": len(access_reviews["campaigns"]),
             },
         },
     }
@@ -291,10 +300,14 @@ def _audit_section(team: Team | None, quarter: Quarter) -> dict[str, Any]:
         if team is not None
         else []
     )
+    return {"events": events, **chain_position()}
+
+
+def chain_position() -> dict[str, Any]:
+    """The audit chain's head and its latest signed checkpoint, as a report quotes them."""
     head = AuditChainHead.objects.first()
     checkpoint = AuditCheckpoint.objects.order_by("-sequence", "-id").first()
     return {
-        "events": events,
         "chain_head": {"sequence": head.last_sequence, "hash": head.last_hash} if head else None,
         "checkpoint": {
             "sequence": checkpoint.sequence,
@@ -521,6 +534,162 @@ def _incidents_section(team: Team, quarter: Quarter) -> list[dict]:
             }
         )
     return rows
+
+
+# The flags an import raises on an account, in a few words each, as the reports print them.
+ACCESS_FLAGS = {
+    "shared": "shared",
+    "dormant": "dormant",
+    "privileged_without_mfa": "privileged without MFA",
+    "not_a_member": "not a team member",
+}
+ACCESS_ACTIONS = (AccessDecisionKind.REVOKE, AccessDecisionKind.CHANGE_ROLE)
+# Revocations and role changes listed per campaign in the team report; the campaign's own
+# signed record lists every one.
+ACCESS_ACTIONS_LISTED = 10
+
+
+def access_review_counts() -> dict[str, Count]:
+    """A campaign's figures as aggregates over its entries, to annotate AccessReviews with."""
+
+    def entries(**conditions) -> Count:
+        return Count("entries", filter=Q(**{f"entries__{k}": v for k, v in conditions.items()}))
+
+    flagged = Q()
+    for flag in ACCESS_FLAGS:
+        flagged |= Q(**{f"entries__{flag}": True})
+    on_roster = (EntryChange.NEW, EntryChange.UNCHANGED, EntryChange.ROLE_CHANGED)
+    return {
+        "n_entries": Count("entries"),
+        "n_accounts": entries(change__in=on_roster),
+        "n_new": entries(change=EntryChange.NEW),
+        "n_unchanged": entries(change=EntryChange.UNCHANGED),
+        "n_role_changed": entries(change=EntryChange.ROLE_CHANGED),
+        "n_removed": entries(change=EntryChange.REMOVED),
+        **{f"n_{flag}": entries(**{flag: True}) for flag in ACCESS_FLAGS},
+        "n_flagged": Count("entries", filter=flagged),
+        "n_decided": entries(decision__in=AccessDecisionKind.values),
+        "n_kept": entries(decision=AccessDecisionKind.KEEP),
+        "n_role_changes": entries(decision=AccessDecisionKind.CHANGE_ROLE),
+        "n_revocations": entries(decision=AccessDecisionKind.REVOKE),
+        "n_actions_done": entries(decision__in=ACCESS_ACTIONS, action_done_at__isnull=False),
+    }
+
+
+def access_review_figures(review: AccessReview) -> dict[str, Any]:
+    """The figures of a campaign annotated with `access_review_counts`."""
+    names = [name.removeprefix("n_") for name in access_review_counts()]
+    figures = {name: getattr(review, f"n_{name}") for name in names}
+    figures["flagged_by_kind"] = {label: figures.pop(flag) for flag, label in ACCESS_FLAGS.items()}
+    figures["actions"] = figures["role_changes"] + figures["revocations"]
+    return figures
+
+
+def access_entry_flags(entry: AccessEntry) -> list[str]:
+    return [label for flag, label in ACCESS_FLAGS.items() if getattr(entry, flag)]
+
+
+def access_action_row(entry: AccessEntry) -> dict[str, Any]:
+    """A decision on an account, who took it and whether it was carried out; the person by
+    name, never by e-mail address."""
+    return {
+        "account": entry.account,
+        "person": entry.person,
+        "role": entry.role,
+        "decision": entry.decision,
+        "decision_label": AccessDecisionKind(entry.decision).label if entry.decision else None,
+        "new_role": entry.new_role,
+        "reason": entry.reason,
+        "decided_by": _name(entry.decided_by),
+        "decided_at": _when(entry.decided_at),
+        "action_done_by": _name(entry.action_done_by),
+        "action_done_at": _when(entry.action_done_at),
+    }
+
+
+# What an entry row reads: never its e-mail address, nor the note on the action.
+ACCESS_ENTRY_FIELDS = (
+    "review",
+    "account",
+    "person",
+    "role",
+    "previous_role",
+    "privileged",
+    "mfa",
+    "last_login",
+    "change",
+    *ACCESS_FLAGS,
+    "decision",
+    "new_role",
+    "reason",
+    "decided_at",
+    "decided_by__username",
+    "action_done_at",
+    "action_done_by__username",
+)
+
+
+def access_reviews_section(team: Team, quarter: Quarter) -> dict[str, Any]:
+    """The team's campaigns for the quarter, and those of earlier quarters still open during
+    it: their state, figures and, for each, its first revocations and role changes. Two
+    queries, whatever the number of campaigns and accounts."""
+    start, _ = period_bounds(quarter)
+    period = str(quarter)
+    campaigns = list(
+        AccessReview.objects.filter(team=team)
+        .filter(
+            Q(period=period)
+            | Q(period__lt=period, completed_at__isnull=True)
+            | Q(period__lt=period, completed_at__gte=start)
+        )
+        .defer("result")
+        .select_related("started_by", "completed_by")
+        .annotate(**access_review_counts())
+        .order_by("period", "system", "pk")
+    )
+    listed: dict[int, list[dict]] = defaultdict(list)
+    if campaigns:
+        actions = (
+            AccessEntry.objects.filter(
+                review__in=[c.pk for c in campaigns], decision__in=ACCESS_ACTIONS
+            )
+            .select_related("decided_by", "action_done_by")
+            .only(*ACCESS_ENTRY_FIELDS)
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=F("review_id"),
+                    order_by=(F("decision").desc(), F("account").asc()),
+                )
+            )
+            .filter(rank__lte=ACCESS_ACTIONS_LISTED)
+            .order_by("review_id", "rank")
+        )
+        for entry in actions:
+            listed[entry.review_id].append(access_action_row(entry))
+    rows = []
+    for campaign in campaigns:
+        completed = campaign.state == CampaignState.COMPLETED
+        figures = access_review_figures(campaign)
+        rows.append(
+            {
+                "id": campaign.pk,
+                "system": campaign.system,
+                "period": campaign.period,
+                "from_earlier_period": campaign.period != period,
+                "state": campaign.state,
+                "state_label": CampaignState(campaign.state).label,
+                "started_at": _when(campaign.started_at),
+                "started_by": _name(campaign.started_by),
+                "completed_at": _when(campaign.completed_at) if completed else None,
+                "completed_by": _name(campaign.completed_by) if completed else None,
+                "roster_sha256": campaign.roster_sha256 if completed else None,
+                "figures": figures,
+                "actions": listed[campaign.pk],
+                "actions_not_listed": figures["actions"] - len(listed[campaign.pk]),
+            }
+        )
+    return {"campaigns": rows}
 
 
 def canonical_json(data: dict[str, Any]) -> bytes:

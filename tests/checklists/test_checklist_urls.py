@@ -4,6 +4,8 @@ import pytest
 from django.urls import reverse
 
 from checklists import urls as checklist_urls
+from tests.checklists.access_reviews.test_campaign_pages import ACCESS_REVIEW_CAMPAIGN_URLS
+from tests.checklists.access_reviews.test_detail_pages import ACCESS_DECISION_URLS
 from tests.checklists.assessment_helpers import (
     answer,
     attestation_of,
@@ -13,6 +15,7 @@ from tests.checklists.assessment_helpers import (
 )
 from tests.checklists.credentials.test_pages import CREDENTIAL_URLS
 from tests.checklists.obligations.test_pages import OBLIGATION_URLS
+from tests.checklists.reports.test_access_review_pdf import ACCESS_REVIEW_EXPORT_URLS
 from tests.checklists.reports.test_report_urls import REPORT_URLS
 from tests.checklists.schedule.test_schedule_urls import SCHEDULE_URLS
 from tests.conftest import make_user
@@ -105,7 +108,16 @@ def _cases(world):
 
 def test_the_walk_covers_every_checklist_url(world):
     # Each later area walks its own URLs for every role.
-    areas = CATALOG_URLS | REPORT_URLS | OBLIGATION_URLS | SCHEDULE_URLS | CREDENTIAL_URLS
+    areas = (
+        CATALOG_URLS
+        | REPORT_URLS
+        | OBLIGATION_URLS
+        | SCHEDULE_URLS
+        | CREDENTIAL_URLS
+        | ACCESS_REVIEW_CAMPAIGN_URLS
+        | ACCESS_DECISION_URLS
+        | ACCESS_REVIEW_EXPORT_URLS
+    )
     names = {pattern.name for pattern in checklist_urls.urlpatterns} - areas
     assert names == set(_cases(world))
 
