@@ -189,6 +189,7 @@ def _detail_page(
             "complete_refusal": complete_refusal,
             "complete_errors": list(complete_errors),
             "result_sha256": services.result_sha256(review.result) if review.result else None,
+            "can_prepare": may_act and review.state == CampaignState.DRAFT,
         },
         status=status,
     )

@@ -129,3 +129,21 @@ def test_its_scale_teams_hold_duties_too(db):
     for slug in ("bayar-mudah-wallet", "merchant-0012"):
         assert Credential.objects.filter(team__slug=slug).count() == 1
         assert Obligation.objects.filter(team__slug=slug).exists()
+
+
+def test_it_holds_a_completed_access_review_and_an_open_one_with_flags_and_a_removal(db):
+    from checklists.models import AccessReview, CampaignState, EntryChange
+    from checklists.periods import Quarter
+
+    _seed()
+    quarter = Quarter.current()
+    for team in Team.objects.all():
+        last = AccessReview.objects.get(team=team, period=str(quarter.previous()))
+        current = AccessReview.objects.get(team=team, period=str(quarter))
+        assert last.state == CampaignState.COMPLETED and last.occurrence.done_at is not None
+        assert current.state == CampaignState.IN_REVIEW and current.previous == last
+        entries = current.entries.all()
+        assert any(entry.flagged for entry in entries)
+        assert {entry.change for entry in entries} == set(EntryChange.values)
+        assert entries.filter(decision="").exists()
+        assert entries.filter(decision="revoke", action_done_at__isnull=True).exists()

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from checklists import demo_data, demo_duties
+from checklists import demo_access, demo_data, demo_duties
 from checklists.services.catalog import catalog_load
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, Team
@@ -53,6 +53,7 @@ class Command(BaseCommand):
                 if index < TEAMS_WITH_LOGINS:
                     demo_data.seed_team_checklists(team, reviewer, index)
                     demo_duties.seed_team_duties(team, index)
+                    demo_access.seed_team_access_reviews(team, reviewer)
                 else:
                     demo_data.seed_scale_checklist(team, index)
                     demo_duties.seed_scale_duties(team)
