@@ -31,6 +31,7 @@ from checklists.periods import Quarter
 from checklists.reports import content, rendering, signing, storage, verification
 from portal.accounts.models import Team
 from portal.audit import services as audit
+from portal.audit.models import AuditEvent
 
 logger = logging.getLogger(__name__)
 
@@ -300,6 +301,8 @@ class ReportVerification:
     size: int
     signature: verification.SignatureCheck
     export: ReportExport | None = None
+    # A document signed on request and not stored (a campaign's record): what it is.
+    exported: str | None = None
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -308,6 +311,11 @@ class ReportVerification:
 
     @property
     def verdict(self) -> str:
+        if self.ok and self.exported:
+            return (
+                f"Authentic and unmodified: this is {self.exported}, exactly as the portal "
+                "signed and handed it out."
+            )
         if self.ok:
             return (
                 f"Authentic and unmodified: this is {self.export}, exactly as the portal "
@@ -351,6 +359,15 @@ def report_verify(*, data: bytes) -> ReportVerification:
     )
     attached = verification.attached_json(data)
     parsed, claimed_id = _claimed_export(attached)
+    handed_out = None if export is not None else _exported_record(digest)
+    if handed_out is not None:
+        result.exported = handed_out
+        findings.append(
+            Finding(True, f"The file is identical to {handed_out}, with SHA-256 {digest}.")
+        )
+        if attached is None:
+            findings.append(Finding(False, "The file carries no readable attached data."))
+        return result
     if export is not None:
         result.export = export
         findings.append(
@@ -386,6 +403,26 @@ def report_verify(*, data: bytes) -> ReportVerification:
     elif parsed is None:
         findings.append(Finding(False, "The attached report data is not readable JSON."))
     return result
+
+
+def _exported_record(digest: str) -> str | None:
+    """A signed document the portal handed out without storing it (an access review's
+    record), found by the SHA-256 its audited export recorded."""
+    event = (
+        AuditEvent.objects.filter(
+            action="checklists.access_review.exported", changes__sha256=digest
+        )
+        .order_by("sequence")
+        .first()
+    )
+    if event is None:
+        return None
+    changes = event.changes
+    return (
+        f"the signed record of the access review of {changes.get('system')} for "
+        f"{changes.get('period')}, exported on {event.created_at:%Y-%m-%d %H:%M} UTC "
+        f"(audit event {event.sequence})"
+    )
 
 
 def report_open(*, export: ReportExport, by):

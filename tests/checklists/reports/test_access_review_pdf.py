@@ -234,3 +234,20 @@ def test_the_record_reads_in_a_fixed_number_of_queries(team, lead, django_assert
     assert small["figures"]["entries"] == 10 and large["figures"]["entries"] == 200
     assert len(large["sections"][-1]["entries"]) == 200
     assert large["figures"]["revocations"] == 100
+
+
+def test_the_portals_verify_page_recognises_the_record_by_its_audited_export(
+    client, campaign, auditor, tmp_path, signing_files
+):
+    from checklists.reports import services
+
+    response, _ = _download(client, auditor, campaign, tmp_path)
+    checked = services.report_verify(data=response.content)
+    assert checked.ok, [finding.text for finding in checked.findings]
+    assert "the signed record of the access review of" in checked.verdict
+    assert campaign.system in checked.verdict and campaign.period in checked.verdict
+    tampered = bytearray(response.content)
+    tampered[len(tampered) // 3] ^= 0x01
+    refused = services.report_verify(data=bytes(tampered))
+    assert not refused.ok
+    assert "access review" not in refused.verdict
