@@ -15,7 +15,6 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -31,29 +30,9 @@ from checklists.models.access_reviews import (
     EntryChange,
 )
 from checklists.services import obligations
-from checklists.services.common import refuse, refuse_secrets
+from checklists.services.common import refuse, refuse_secrets_by_field
 from portal.audit import services as audit
 from portal.audit.chain import canonical_dumps
-
-
-def _refuse(*general: str | None, fields: Mapping[str, str | None] | None = None) -> None:
-    """Raise the objections, if any: those about one field keyed by that field."""
-    by_field = {field: [problem] for field, problem in (fields or {}).items() if problem}
-    others = [problem for problem in general if problem]
-    if not by_field:
-        refuse(*others)
-        return
-    if others:
-        by_field.setdefault(NON_FIELD_ERRORS, []).extend(others)
-    raise ValidationError(by_field)
-
-
-def _refuse_secrets(**fields: str) -> None:
-    for field, text in fields.items():
-        try:
-            refuse_secrets(**{field: text})
-        except ValidationError as error:
-            raise ValidationError({field: error.messages}) from None
 
 
 def _lock_review(review: AccessReview) -> AccessReview:
@@ -105,13 +84,13 @@ def entry_decide(
 ) -> AccessEntry:
     """Decide (or decide again) on one account of a campaign in review or pending actions."""
     new_role, reason = new_role.strip(), reason.strip()
-    _refuse_secrets(new_role=new_role, reason=reason)
+    refuse_secrets_by_field(new_role=new_role, reason=reason)
     with transaction.atomic():
         review = _lock_review(entry.review)
         entry = _lock_entry(entry)
         entry.review = review
-        _refuse(rules.why_not_decidable(state=review.state, decider=by, entry=entry))
-        _refuse(
+        refuse(rules.why_not_decidable(state=review.state, decider=by, entry=entry))
+        refuse(
             fields=rules.decision_problems(
                 decision=decision,
                 new_role=new_role,
@@ -169,7 +148,7 @@ def entries_keep_bulk(*, review: AccessReview, by, entry_ids: Iterable[int]) -> 
     entry_ids = list(entry_ids)
     with transaction.atomic():
         review = _lock_review(review)
-        _refuse(rules.why_closed(review.state))
+        refuse(rules.why_closed(review.state))
         kept = list(
             bulk_keepable(review, by)
             .filter(pk__in=entry_ids)
@@ -214,12 +193,12 @@ def entries_keep_bulk(*, review: AccessReview, by, entry_ids: Iterable[int]) -> 
 def entry_action_done(*, entry: AccessEntry, by, note: str) -> AccessEntry:
     """A lead confirms the revocation or role change was carried out on the system."""
     note = note.strip()
-    _refuse(fields={"note": None if note else "Say what was done on the system, and when."})
-    _refuse_secrets(note=note)
+    refuse(fields={"note": None if note else "Say what was done on the system, and when."})
+    refuse_secrets_by_field(note=note)
     with transaction.atomic():
         review = _lock_review(entry.review)
         entry = _lock_entry(entry)
-        _refuse(
+        refuse(
             rules.why_no_action(
                 state=review.state,
                 decision=entry.decision,
@@ -316,7 +295,7 @@ def access_review_complete(*, review: AccessReview, by) -> AccessReview:
             .select_related("decided_by", "action_done_by")
             .order_by("account")
         )
-        _refuse(
+        refuse(
             rules.why_not_completable(
                 state=review.state,
                 undecided=sum(not entry.decision for entry in entries),

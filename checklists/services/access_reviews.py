@@ -10,12 +10,11 @@ problems are the form's own errors, one per bad line.
 """
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -44,18 +43,6 @@ def max_bytes() -> int:
 
 def max_rows() -> int:
     return getattr(settings, "ACCESS_REVIEW_MAX_ROWS", 5_000)
-
-
-def _refuse(*general: str | None, fields: Mapping[str, str | None] | None = None) -> None:
-    """Raise the objections, if any: those about one field keyed by that field."""
-    by_field = {field: [problem] for field, problem in (fields or {}).items() if problem}
-    others = [problem for problem in general if problem]
-    if not by_field:
-        refuse(*others)
-        return
-    if others:
-        by_field.setdefault(NON_FIELD_ERRORS, []).extend(others)
-    raise ValidationError(by_field)
 
 
 def _system_problem(system: str) -> str | None:
@@ -120,7 +107,7 @@ def access_review_create(*, team: Team, system: str, period: str, by) -> AccessR
     duty for that system (created if the team has none)."""
     system = " ".join((system or "").split())
     period = (period or "").strip()
-    _refuse(fields={"system": _system_problem(system), "period": _period_problem(period)})
+    refuse(fields={"system": _system_problem(system), "period": _period_problem(period)})
     try:
         refuse_secrets(system=system)
     except ValidationError as error:
@@ -135,7 +122,7 @@ def access_review_create(*, team: Team, system: str, period: str, by) -> AccessR
         )
         system = known or system
         if AccessReview.objects.filter(team=team, system=system, period=period).exists():
-            _refuse(fields={"period": _duplicate_problem(team, system, period)})
+            refuse(fields={"period": _duplicate_problem(team, system, period)})
         previous = _previous(team, system, period)
         obligation = _obligation_for(
             team=team, system=system, period=period, previous=previous, by=by
@@ -152,7 +139,7 @@ def access_review_create(*, team: Team, system: str, period: str, by) -> AccessR
                 )
         except IntegrityError:
             # Someone created the same campaign a moment ago.
-            _refuse(fields={"period": _duplicate_problem(team, system, period)})
+            refuse(fields={"period": _duplicate_problem(team, system, period)})
         audit.record(
             "checklists.access_review.created",
             actor=by,

@@ -1,8 +1,9 @@
 """What the answer, evidence and review services share: the row lock, versions, secret refusal."""
 
+from collections.abc import Mapping
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
 from checklists import rules
@@ -23,11 +24,27 @@ def refuse_secrets(**fields: str) -> None:
             )
 
 
-def refuse(*objections: str | None) -> None:
-    """Raise the rules' objections, if any, as one ValidationError."""
+def refuse(*objections: str | None, fields: Mapping[str, str | None] | None = None) -> None:
+    """Raise the rules' objections, if any, as one ValidationError; those about one field
+    (`fields`) keyed by that field, so a form shows them next to what was typed."""
     problems = [p for p in objections if p]
+    by_field = {field: [problem] for field, problem in (fields or {}).items() if problem}
+    if not by_field:
+        if problems:
+            raise ValidationError(problems)
+        return
     if problems:
-        raise ValidationError(problems)
+        by_field.setdefault(NON_FIELD_ERRORS, []).extend(problems)
+    raise ValidationError(by_field)
+
+
+def refuse_secrets_by_field(**fields: str) -> None:
+    """`refuse_secrets`, with the refusal keyed by the field that holds the secret."""
+    for field, text in fields.items():
+        try:
+            refuse_secrets(**{field: text})
+        except ValidationError as error:
+            raise ValidationError({field: error.messages}) from None
 
 
 def locked(attestation: Attestation, expected_version: int | None) -> Attestation:

@@ -18,10 +18,10 @@ each next to what was typed; the others are the form's own errors.
 """
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -40,32 +40,11 @@ from checklists.models import (
 )
 from checklists.periods import Quarter
 from checklists.schedule import Rule, Status, status_of
-from checklists.services.common import plain, refuse, refuse_secrets
+from checklists.services.common import plain, refuse, refuse_secrets_by_field
 from checklists.services.evidence import evidence_row, seal_upload
 from portal.accounts.models import Team
 from portal.accounts.permissions import team_member_ids
 from portal.audit import services as audit
-
-
-def _refuse(*general: str | None, fields: Mapping[str, str | None] | None = None) -> None:
-    """Raise the objections, if any: those about one field keyed by that field."""
-    by_field = {field: [problem] for field, problem in (fields or {}).items() if problem}
-    others = [problem for problem in general if problem]
-    if not by_field:
-        refuse(*others)
-        return
-    if others:
-        by_field.setdefault(NON_FIELD_ERRORS, []).extend(others)
-    raise ValidationError(by_field)
-
-
-def _refuse_secrets(**fields: str) -> None:
-    """`refuse_secrets`, with the refusal keyed by the field that holds the secret."""
-    for field, text in fields.items():
-        try:
-            refuse_secrets(**{field: text})
-        except ValidationError as error:
-            raise ValidationError({field: error.messages}) from None
 
 
 def _lock(occurrence: Occurrence) -> Occurrence:
@@ -128,8 +107,8 @@ def obligation_create(
     """An obligation and its first occurrence, on the rule's first date from `starts_on`.
     Approved answers to the controls it is linked to take their due date from it at once."""
     controls = list(controls)
-    _refuse_secrets(title=title, description=description)
-    _refuse(
+    refuse_secrets_by_field(title=title, description=description)
+    refuse(
         fields={
             **_rule_problems(rule),
             "kind": None if kind in ObligationKind.values else "Choose what kind of duty this is.",
@@ -225,8 +204,8 @@ def obligation_update(
     given, replaces the linked controls, except those that imply the obligation."""
     team = obligation.team
     new_controls = None if controls is None else list(controls)
-    _refuse_secrets(title=title, description=description)
-    _refuse(
+    refuse_secrets_by_field(title=title, description=description)
+    refuse(
         fields={
             **_rule_problems(rule),
             "title": None if title.strip() else "Give the obligation a title.",
@@ -244,7 +223,7 @@ def obligation_update(
             kept = set(new_controls)
             added = [control for control in new_controls if control not in old_controls]
             removed = [control for control in old_controls if control not in kept]
-            _refuse(
+            refuse(
                 obligation_retired_problem(obligation),
                 fields={
                     "controls": _controls_problem(team, added)
@@ -252,7 +231,7 @@ def obligation_update(
                 },
             )
         else:
-            _refuse(obligation_retired_problem(obligation))
+            refuse(obligation_retired_problem(obligation))
         before = {
             "title": obligation.title,
             "description": obligation.description,
@@ -312,15 +291,15 @@ def obligation_retired_problem(obligation: Obligation) -> str | None:
 def obligation_retire(*, obligation: Obligation, by, reason: str) -> Obligation:
     """The duty no longer applies: its open occurrence stays as it is, and the answers it kept
     current take their due date from the team's other obligations (or none)."""
-    _refuse(fields={"reason": rules.retire_problems(reason=reason, retired=False).get("reason")})
-    _refuse_secrets(reason=reason)
+    refuse(fields={"reason": rules.retire_problems(reason=reason, retired=False).get("reason")})
+    refuse_secrets_by_field(reason=reason)
     with transaction.atomic():
         obligation = (
             Obligation.objects.select_for_update(of=("self",), no_key=True)
             .select_related("team")
             .get(pk=obligation.pk)
         )
-        _refuse(
+        refuse(
             fields=rules.retire_problems(reason=reason, retired=obligation.retired_at is not None)
         )
         obligation.retired_at = timezone.now()
@@ -504,7 +483,7 @@ def occurrence_complete(
     today = timezone.localdate()
     done_on = done_on or today
     evidence = list(evidence)
-    _refuse_secrets(note=note, evidence_description=evidence_description)
+    refuse_secrets_by_field(note=note, evidence_description=evidence_description)
     asked = {
         "note": note,
         "done_on": done_on,
@@ -515,14 +494,14 @@ def occurrence_complete(
     }
     current = Occurrence.objects.select_related("obligation").get(pk=occurrence.pk)
     general, fields = _completion_objections(current, **asked)
-    _refuse(*general, fields=fields)
+    refuse(*general, fields=fields)
     blob = _store_evidence(upload) if upload is not None else None
     try:
         with transaction.atomic():
             occurrence = _lock(occurrence)
             obligation = occurrence.obligation
             general, fields = _completion_objections(occurrence, **asked)
-            _refuse(*general, fields=fields)
+            refuse(*general, fields=fields)
             entries = []
             if blob is not None:
                 stored = evidence_row(
@@ -581,7 +560,7 @@ def occurrence_complete(
 
 
 def _confirmation_refusal(occurrence: Occurrence, by) -> None:
-    _refuse(
+    refuse(
         obligation_retired_problem(occurrence.obligation),
         rules.why_not_confirmable(
             completed_by_id=occurrence.completed_by_id,
@@ -617,8 +596,8 @@ def occurrence_confirm(*, occurrence: Occurrence, by) -> Occurrence:
 
 def occurrence_send_back(*, occurrence: Occurrence, by, comment: str) -> Occurrence:
     """The second person does not confirm: the completion is withdrawn, with the reason."""
-    _refuse(fields=rules.send_back_problems(comment=comment))
-    _refuse_secrets(comment=comment)
+    refuse(fields=rules.send_back_problems(comment=comment))
+    refuse_secrets_by_field(comment=comment)
     with transaction.atomic():
         occurrence = _lock(occurrence)
         _confirmation_refusal(occurrence, by)
@@ -651,10 +630,10 @@ def occurrence_move_due(
 ) -> Occurrence:
     """Move an open occurrence's due date, with the reason; the answers it keeps current
     follow. The scheduled date stays what the rule said."""
-    _refuse_secrets(reason=reason)
+    refuse_secrets_by_field(reason=reason)
     with transaction.atomic():
         occurrence = _lock(occurrence)
-        _refuse(
+        refuse(
             obligation_retired_problem(occurrence.obligation),
             _closed(occurrence),
             fields=rules.due_move_problems(

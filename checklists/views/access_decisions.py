@@ -13,24 +13,9 @@ from checklists import access_rules as rules
 from checklists.forms.access_decisions import ActionDoneForm, BulkKeepForm, DecisionForm
 from checklists.models.access_reviews import AccessEntry, AccessReview, CampaignState
 from checklists.services import access_decisions as services
+from checklists.views.common import apply_form
 from portal.accounts.models import Team
 from portal.accounts.permissions import get_team_or_404, has_team_perm
-
-
-def _apply(form, action):
-    """Validate the form and hand its data to the service. A refusal lands next to the field
-    it names, or on the form. Returns what the service returned, or None."""
-    if not form.is_valid():
-        return None
-    try:
-        return action(**form.cleaned_data)
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
-        return None
 
 
 def _may_decide(user, team: Team) -> bool:
@@ -207,7 +192,7 @@ def access_entry_decide(request: HttpRequest, slug: str, pk: int, entry_pk: int)
     review = _deciding_review_or_404(request, slug, pk)
     entry = _entry_or_404(review, entry_pk)
     form = _decision_form(entry, request.POST)
-    decided = _apply(
+    decided = apply_form(
         form,
         lambda **typed: services.entry_decide(entry=entry, by=request.user, **typed),
     )
@@ -227,7 +212,7 @@ def access_entry_action_done(
     review = _review_or_404(request, slug, pk, "manage_team")
     entry = _entry_or_404(review, entry_pk)
     form = ActionDoneForm(request.POST, prefix=f"done-{entry.pk}")
-    done = _apply(
+    done = apply_form(
         form, lambda note: services.entry_action_done(entry=entry, by=request.user, note=note)
     )
     if done is None:
@@ -245,7 +230,7 @@ def access_review_bulk_keep(request: HttpRequest, slug: str, pk: int) -> HttpRes
         form = BulkKeepForm(entries=entries, initial={"entry_ids": [e.pk for e in entries]})
         return _bulk_page(request, review, form, entries)
     form = BulkKeepForm(request.POST, entries=entries)
-    kept = _apply(
+    kept = apply_form(
         form,
         lambda entry_ids: services.entries_keep_bulk(
             review=review, by=request.user, entry_ids=entry_ids

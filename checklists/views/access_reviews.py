@@ -20,29 +20,13 @@ from checklists.forms.access_reviews import CampaignForm, RosterForm
 from checklists.models.access_reviews import AccessReview, CampaignState, EntryChange
 from checklists.services import access_reviews as services
 from checklists.services.common import refuse
+from checklists.views.common import apply_form
 from portal.accounts.permissions import get_team_or_404, has_team_perm
 
 
 def _review_or_404(request: HttpRequest, slug: str, pk: int, perm: str) -> AccessReview:
     team = get_team_or_404(request.user, slug, perm)
     return get_object_or_404(AccessReview.objects.select_related("team"), team=team, pk=pk)
-
-
-def _apply(form, action):
-    """Validate the form and hand its data to the service. A refusal lands next to the field
-    it names, or on the form. Returns what the service returned, or None."""
-    if not form.is_valid():
-        return None
-    try:
-        return action(**form.cleaned_data)
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            for message in error.messages:
-                form.add_error(None, message)
-        return None
 
 
 FLAGGED = Q(entries__shared=True) | Q(entries__dormant=True)
@@ -88,7 +72,9 @@ def access_review_new(request: HttpRequest, slug: str) -> HttpResponse:
     team = get_team_or_404(request.user, slug, "manage_team")
     form = CampaignForm(request.POST or None)
     if request.method == "POST":
-        review = _apply(form, partial(services.access_review_create, team=team, by=request.user))
+        review = apply_form(
+            form, partial(services.access_review_create, team=team, by=request.user)
+        )
         if review is not None:
             messages.success(
                 request, f"Campaign {review} created: import the system's roster next."
@@ -145,7 +131,7 @@ def access_review_import(request: HttpRequest, slug: str, pk: int) -> HttpRespon
             review=review, data=roster.read(), name=roster.name, by=request.user
         )
 
-    result = _apply(form, upload)
+    result = apply_form(form, upload)
     if result is None:
         return _import_page(request, review, form, status=400)
     messages.success(request, result.summary)

@@ -36,15 +36,19 @@ def back_to(attestation: Attestation) -> HttpResponse:
 
 
 def apply_form(form, action: Callable[..., object]):
-    """Validate the form and hand its data to the service. A refusal by the service lands on
-    the form, next to what was typed. Returns what the service returned, or None."""
+    """Validate the form and hand its data to the service. A refusal by the service lands next
+    to the field it names, or on the form. Returns what the service returned, or None."""
     if not form.is_valid():
         return None
     try:
         return action(**form.cleaned_data)
     except ValidationError as error:
-        for message in error.messages:
-            form.add_error(None, message)
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            for message in error.messages:
+                form.add_error(None, message)
         return None
 
 

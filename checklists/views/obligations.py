@@ -11,7 +11,6 @@ from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,6 +29,7 @@ from checklists.forms.obligations import (
 from checklists.models import Obligation, Occurrence
 from checklists.schedule import Rule, Status, status_of
 from checklists.services import obligations as services
+from checklists.views.common import apply_form
 from portal.accounts.models import Team
 from portal.accounts.permissions import get_team_or_404, has_team_perm
 
@@ -45,22 +45,6 @@ STATUS_ORDER = {
 
 def _day(value) -> str:
     return f"{value:%-d %B %Y}"
-
-
-def _apply(form, action):
-    """Validate the form and hand its data to the service. A refusal lands next to the field
-    it names, or on the form. Returns what the service returned, or None."""
-    if not form.is_valid():
-        return None
-    try:
-        return action(**form.cleaned_data)
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
-        return None
 
 
 def _obligation_or_404(request: HttpRequest, slug: str, pk: int, perm: str) -> Obligation:
@@ -162,7 +146,7 @@ def obligation_new(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "GET":
         return _form_page(request, team, ObligationForm(team=team))
     form = ObligationForm(request.POST, team=team)
-    obligation = _apply(form, partial(services.obligation_create, team=team, by=request.user))
+    obligation = apply_form(form, partial(services.obligation_create, team=team, by=request.user))
     if obligation is None:
         return _form_page(request, team, form, status=400)
     first = obligation.occurrences.get()
@@ -181,7 +165,7 @@ def obligation_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         form = ObligationEditForm(team=team, initial=ObligationForm.initial_for(obligation))
         return _form_page(request, team, form, obligation=obligation)
     form = ObligationEditForm(request.POST, team=team)
-    saved = _apply(
+    saved = apply_form(
         form, partial(services.obligation_update, obligation=obligation, by=request.user)
     )
     if saved is None:
@@ -195,7 +179,7 @@ def obligation_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def obligation_retire(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     obligation = _obligation_or_404(request, slug, pk, "manage_team")
     form = RetireForm(request.POST)
-    retired = _apply(
+    retired = apply_form(
         form, partial(services.obligation_retire, obligation=obligation, by=request.user)
     )
     if retired is None:
@@ -337,7 +321,7 @@ def occurrence_complete(
 ) -> HttpResponse:
     occurrence = _occurrence_or_404(request, slug, obligation_pk, pk, "attest_team")
     form = CompleteForm(request.POST, request.FILES)
-    completed = _apply(
+    completed = apply_form(
         form, partial(services.occurrence_complete, occurrence=occurrence, by=request.user)
     )
     if completed is None:
@@ -377,7 +361,7 @@ def occurrence_confirm(
     def confirm(**_typed):
         return services.occurrence_confirm(occurrence=occurrence, by=request.user)
 
-    if _apply(form, confirm) is None:
+    if apply_form(form, confirm) is None:
         return _occurrence_page(request, occurrence, send_back_form=form, status=400)
     messages.success(
         request, f"Confirmed: the rotation is done. The next one is due {_next_due(occurrence)}."
@@ -393,7 +377,7 @@ def occurrence_send_back(
     occurrence = _confirmer_occurrence_or_404(request, slug, obligation_pk, pk)
     form = SendBackForm(request.POST)
     completer = occurrence.completed_by
-    sent = _apply(
+    sent = apply_form(
         form, partial(services.occurrence_send_back, occurrence=occurrence, by=request.user)
     )
     if sent is None:
@@ -410,7 +394,7 @@ def occurrence_move_due(
 ) -> HttpResponse:
     occurrence = _occurrence_or_404(request, slug, obligation_pk, pk, "manage_team")
     form = MoveDueForm(request.POST)
-    moved = _apply(
+    moved = apply_form(
         form, partial(services.occurrence_move_due, occurrence=occurrence, by=request.user)
     )
     if moved is None:
