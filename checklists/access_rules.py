@@ -111,6 +111,27 @@ def action_open_q(prefix: str = "") -> Q:
     return needs_action_q(prefix) & Q(**{f"{prefix}action_done_at__isnull": True})
 
 
+def keepable_in_bulk(entry, *, email: str, username: str) -> bool:
+    """Kept at once (after a confirmation): unflagged, unchanged since the last campaign,
+    undecided, and not the person's own account. Its filter form is `keepable_in_bulk_q`."""
+    return (
+        not entry.flagged
+        and entry.change == EntryChange.UNCHANGED
+        and not entry.decision
+        and not is_own_account(
+            entry_email=entry.email, entry_account=entry.account, email=email, username=username
+        )
+    )
+
+
+def keepable_in_bulk_q(*, email: str, username: str) -> Q:
+    return (
+        unflagged_q()
+        & Q(change=EntryChange.UNCHANGED, decision="")
+        & ~own_account_q(email=email, username=username)
+    )
+
+
 def unflagged_q(prefix: str = "") -> Q:
     return Q(
         **{

@@ -44,6 +44,23 @@ def _set_first_due(occurrence: Occurrence, days_from_today: int) -> Occurrence:
     return occurrence
 
 
+def _credential(team: Team, provider: Provider, *, by, owner, **fields):
+    """The provider's demo credential, in production, rotated every 90 days."""
+    name, kind, kept_in = CREDENTIALS[provider.slug]
+    return credentials.credential_create(
+        team=team,
+        by=by,
+        name=name,
+        provider=provider,
+        kind=kind,
+        environment=Environment.PRODUCTION,
+        kept_in=kept_in,
+        owner=owner,
+        rotation_interval_days=90,
+        **fields,
+    )
+
+
 def _open(obligation) -> Occurrence:
     return obligation.occurrences.get(done_at__isnull=True)
 
@@ -114,19 +131,13 @@ def seed_team_duties(team: Team, index: int) -> None:
     today = timezone.localdate()
     held = []
     for number, provider in enumerate(providers):
-        name, kind, kept_in = CREDENTIALS[provider.slug]
         exposure = {"in_repository": Exposure.YES} if provider.slug == "ucanpay" else {}
         held.append(
-            credentials.credential_create(
-                team=team,
+            _credential(
+                team,
+                provider,
                 by=lead,
-                name=name,
-                provider=provider,
-                kind=kind,
-                environment=Environment.PRODUCTION,
-                kept_in=kept_in,
                 owner=dev,
-                rotation_interval_days=90,
                 created_on=today - timedelta(days=400),
                 last_rotated_on=today - timedelta(days=(100, 80, 30)[number % 3]),
                 in_front_end=Exposure.NO,
@@ -192,18 +203,8 @@ def seed_scale_duties(team: Team) -> None:
     provider = Provider.objects.filter(checklists__team=team).order_by("name").first()
     if provider is None:
         return
-    name, kind, kept_in = CREDENTIALS[provider.slug]
-    credentials.credential_create(
-        team=team,
-        by=lead,
-        name=name,
-        provider=provider,
-        kind=kind,
-        environment=Environment.PRODUCTION,
-        kept_in=kept_in,
-        owner=lead,
-        rotation_interval_days=90,
-        created_on=timezone.localdate() - timedelta(days=30),
+    _credential(
+        team, provider, by=lead, owner=lead, created_on=timezone.localdate() - timedelta(days=30)
     )
     incidents.contact_create(
         team=team,

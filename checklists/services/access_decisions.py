@@ -135,11 +135,9 @@ def entry_decide(
 def bulk_keepable(review: AccessReview, by) -> QuerySet[AccessEntry]:
     """The entries a person may keep at once: unflagged, unchanged since the last campaign,
     undecided, and not their own account."""
-    return (
-        review.entries.filter(rules.unflagged_q(), change=EntryChange.UNCHANGED, decision="")
-        .exclude(rules.own_account_q(email=by.email or "", username=by.get_username()))
-        .order_by("account")
-    )
+    return review.entries.filter(
+        rules.keepable_in_bulk_q(email=by.email or "", username=by.get_username())
+    ).order_by("account")
 
 
 def entries_keep_bulk(*, review: AccessReview, by, entry_ids: Iterable[int]) -> list[AccessEntry]:

@@ -134,15 +134,7 @@ def _detail_page(
     keepable = [
         entry
         for entry in entries
-        if not entry.flagged
-        and entry.change == "unchanged"
-        and not entry.decision
-        and not rules.is_own_account(
-            entry_email=entry.email,
-            entry_account=entry.account,
-            email=user.email or "",
-            username=user.get_username(),
-        )
+        if rules.keepable_in_bulk(entry, email=user.email or "", username=user.get_username())
     ]
     complete_refusal = (
         rules.why_not_completable(

@@ -220,3 +220,35 @@ def test_bulk_keep_of_the_last_entries_moves_to_pending_actions(team, lead, revi
     services.entries_keep_bulk(review=review, by=reviewer, entry_ids=[e.pk for e in entries])
     review.refresh_from_db()
     assert review.state == CampaignState.PENDING_ACTIONS
+
+
+def test_who_may_be_kept_in_bulk_reads_the_same_row_by_row_and_as_a_filter(team, lead, reviewer):
+    from itertools import product
+
+    from checklists import access_rules
+    from checklists.services.access_decisions import bulk_keepable
+
+    review = campaign(team, by=lead)
+    combinations = list(
+        product((False, True), ("unchanged", "new", "role-changed"), ("", "keep"), (False, True))
+    )
+    for number, (flagged, change, decision, own) in enumerate(combinations):
+        entry(
+            review,
+            f"account{number:02}",
+            shared=flagged,
+            change=change,
+            decision=decision,
+            decided_by=reviewer if decision else None,
+            email=reviewer.email if own else f"account{number:02}@merchant.example",
+        )
+    filtered = set(bulk_keepable(review, reviewer).values_list("account", flat=True))
+    row_by_row = {
+        item.account
+        for item in review.entries.all()
+        if access_rules.keepable_in_bulk(
+            item, email=reviewer.email, username=reviewer.get_username()
+        )
+    }
+    assert filtered == row_by_row
+    assert len(filtered) == 1  # unflagged, unchanged, undecided and not the reviewer's own
