@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from checklists import incident_rules
 from checklists.forms.incidents import (
     ContactForm,
     IncidentForm,
@@ -19,7 +20,7 @@ from checklists.forms.incidents import (
     VerifyForm,
 )
 from checklists.models import Provider
-from checklists.models.incidents import Incident, IncidentContact, IncidentStatus
+from checklists.models.incidents import Incident, IncidentContact
 from checklists.services import incidents as services
 from checklists.views.common import announce_errors, apply_form
 from portal.accounts.permissions import get_team_or_404, has_team_perm
@@ -195,7 +196,7 @@ def _incident_page(
     team = incident.team
     can_act = (
         has_team_perm(request.user, "attest_team", team)
-        and incident.status != IncidentStatus.CLOSED
+        and incident_rules.why_incident_closed(incident.status) is None
     )
     steps = list(incident.steps.all())
     shown = False
