@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "portal.audit.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
+    "portal.error_pages.PortalErrorPagesMiddleware",  # DEBUG only: the 404/400 users see
 ]
 
 ROOT_URLCONF = "portal.urls"

@@ -6,6 +6,7 @@ from portal import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include("portal.accounts.auth_urls")),
     path("teams/", include("portal.accounts.urls")),
     path("", include("checklists.urls")),

@@ -108,9 +108,26 @@ DERIVED = {
 # payment-verification control counts; these must be among them.
 MIXPAY_PAYMENT_CHECKS = {"MIXPAY-1", "MIXPAY-1.1", "MIXPAY-1.2", "MIXPAY-1.3", "MIXPAY-1.4"}
 
-# Wording that would promise features of this application that may not exist.
-# The catalog describes duties, not the tool used to track them.
-PORTAL_WORDING = re.compile(r"\bportals?\b|incident contacts", re.I)
+# The catalog describes duties, not the tool used to track them; where evidence lives in
+# the portal, a text names the page by the name the team page links it with
+# (templates/accounts/team_detail.html): "the team's Credentials page".
+PORTAL_PAGES = (
+    "Checklists",
+    "Schedule",
+    "Obligations",
+    "Credentials",
+    "Incident contacts",
+    "Incidents",
+    "Access reviews",
+    "Signed reports",
+)
+TEAM_PAGE_TEMPLATE = REPO_ROOT / "templates" / "accounts" / "team_detail.html"
+PAGE_MENTION = re.compile(r"\b([A-Z][a-z]+(?: [a-z]+)?) page\b")
+# Wording that points into the portal without naming one of its pages.
+PORTAL_WORDING = re.compile(
+    r"\bportals?\b|\bincident contacts\b|\breminders?\b|\bcalendar feeds?\b",
+    re.I,
+)
 
 # Seed items deliberately not turned into controls, with the reason.
 EXCLUDED = {
@@ -639,15 +656,35 @@ def test_it_names_the_stated_duty_a_derived_control_follows_from():
         assert stated, (control["ref"], sorted(named))
 
 
-def test_it_does_not_promise_portal_features():
-    texts = [(c["ref"], c[f]) for _, c in all_controls() for f in TEXT_FIELDS]
+def catalog_texts() -> list[tuple[str, str]]:
+    texts = [(c["ref"], " ".join(c[f].split())) for _, c in all_controls() for f in TEXT_FIELDS]
     for name in PROVIDER_FILES:
         data = catalog(name)
         texts.append((f"{name}: incident_contact", str(data["provider"]["incident_contact"])))
         texts.append((f"{name}: source", str(data["source"])))
     texts += [(g["slug"], f"{g['title']} {g['description']}") for g in groups()]
-    found = [(where, m[0]) for where, text in texts for m in PORTAL_WORDING.finditer(text)]
-    assert not found, found
+    return texts
+
+
+def test_it_names_only_portal_pages_that_exist():
+    named = [(where, m[1]) for where, text in catalog_texts() for m in PAGE_MENTION.finditer(text)]
+    assert named, "no control points to the portal page where its evidence is kept"
+    assert [(where, page) for where, page in named if page not in PORTAL_PAGES] == []
+
+
+def test_it_points_into_the_portal_only_by_a_page_name():
+    vague = [
+        (where, m[0])
+        for where, text in catalog_texts()
+        for m in PORTAL_WORDING.finditer(text)
+        if not any(page in PORTAL_PAGES for page in PAGE_MENTION.findall(text))
+    ]
+    assert vague == []
+
+
+def test_the_page_names_are_the_ones_the_team_page_links():
+    links = set(re.findall(r">([^<>]+)</a>", TEAM_PAGE_TEMPLATE.read_text("utf-8")))
+    assert [page for page in PORTAL_PAGES if page not in links] == []
 
 
 def test_it_attributes_the_wechat_article_to_its_publisher(seeds_dir):
