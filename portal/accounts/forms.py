@@ -1,7 +1,5 @@
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
-from django.db.models import Q
 
 from portal.accounts.models import Role
 
@@ -13,24 +11,14 @@ class LoginForm(AuthenticationForm):
     )
 
 
-class MemberAddForm(forms.Form):
-    user = forms.CharField(
-        label="Username or e-mail",
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label="E-mail address",
         max_length=254,
-        help_text="The person must already have a portal account.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        help_text="We mail a link to join the team; it works once, for 7 days.",
     )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
-
-    def clean_user(self):
-        value = self.cleaned_data["user"].strip()
-        matches = list(
-            get_user_model().objects.filter(
-                Q(username__iexact=value) | Q(email__iexact=value), is_active=True
-            )[:2]
-        )
-        if len(matches) != 1:
-            raise forms.ValidationError(f"No single active account matches {value!r}.")
-        return matches[0]
 
 
 class MemberRoleForm(forms.Form):

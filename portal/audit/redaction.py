@@ -41,6 +41,10 @@ _PAIR_RE = re.compile(
 _CANDIDATE_RE = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
 # A calendar feed's address is its credential, whatever characters its token happens to hold.
 _CALENDAR_FEED_RE = re.compile(r"(?P<path>/calendar/)[^/\s\"'?]+\.ics")
+# So is a team invitation's, also when it rides URL-encoded in a sign-in page's `next`.
+_INVITATION_RE = re.compile(
+    r"(?P<path>(?:/|%2F)invitations(?:/|%2F))[A-Za-z0-9_-]{16,}", re.IGNORECASE
+)
 # 40 and 64 hex digits: SHA-1/SHA-256 digests, but also the shape of many API secrets; a log
 # line cannot tell them apart, so both are masked there.
 _HEX_SECRET_LENGTHS = {40, 64}
@@ -82,6 +86,7 @@ def _redact_structured(text: str) -> str:
         text,
     )
     text = _CALENDAR_FEED_RE.sub(lambda m: m.group("path") + MASK + ".ics", text)
+    text = _INVITATION_RE.sub(lambda m: m.group("path") + MASK, text)
     return _PAIR_RE.sub(lambda m: m.group("name") + MASK, text)
 
 

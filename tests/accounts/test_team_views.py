@@ -10,8 +10,9 @@ def _team_urls(team, membership):
     """Every page and action under a team, with the method it answers to."""
     return [
         ("get", reverse("accounts:team_detail", args=[team.slug])),
-        ("post", reverse("accounts:member_add", args=[team.slug])),
+        ("post", reverse("accounts:invitation_create", args=[team.slug])),
         ("post", reverse("accounts:member_role", args=[team.slug, membership.pk])),
+        ("get", reverse("accounts:member_remove", args=[team.slug, membership.pk])),
         ("post", reverse("accounts:member_remove", args=[team.slug, membership.pk])),
     ]
 
@@ -20,7 +21,7 @@ def test_it_answers_404_to_another_team_on_every_team_page(client, team, member,
     client.force_login(outsider)
     membership = Membership.objects.get(user=member)
     for method, url in _team_urls(team, membership):
-        response = getattr(client, method)(url, {"role": "lead", "user": "outsider"})
+        response = getattr(client, method)(url, {"role": "lead", "email": "x@example.com"})
         assert response.status_code == 404, url
     assert Membership.objects.get(user=member).role == Role.MEMBER
 
@@ -42,8 +43,23 @@ def test_it_sends_anonymous_visitors_to_login(client, team):
 def test_it_rejects_get_on_write_views(client, team, lead):
     client.force_login(lead)
     membership = Membership.objects.get(user=lead)
-    for _, url in _team_urls(team, membership)[1:]:
+    for method, url in _team_urls(team, membership)[1:3]:
+        assert method == "post"
         assert client.get(url).status_code == 405, url
+
+
+def test_another_teams_member_is_404_from_this_teams_address(
+    client, team, other_team, lead, outsider
+):
+    """A lead of this team, the id of a membership of another team."""
+    client.force_login(lead)
+    theirs = Membership.objects.get(user=outsider)
+    remove = reverse("accounts:member_remove", args=[team.slug, theirs.pk])
+    role = reverse("accounts:member_role", args=[team.slug, theirs.pk])
+    assert client.get(remove).status_code == 404
+    for url in (remove, role):
+        assert client.post(url, {"role": "member"}).status_code == 404, url
+    assert Membership.objects.get(pk=theirs.pk).role == Role.LEAD
 
 
 def test_it_lists_only_visible_teams(
@@ -58,6 +74,13 @@ def test_it_lists_only_visible_teams(
     assert other_team.name not in response.content.decode()
 
 
+def test_the_team_list_shows_names_not_slugs(client, team, member):
+    client.force_login(member)
+    page = client.get(reverse("accounts:team_list")).content.decode()
+    assert f'<a href="/teams/{team.slug}/">Kopi Kita</a>' in page
+    assert "Slug" not in page and f">{team.slug}<" not in page
+
+
 def test_it_lists_every_team_for_reviewers(client, team, other_team, reviewer):
     client.force_login(reviewer)
     page = client.get(reverse("accounts:team_list")).content.decode()
@@ -67,7 +90,7 @@ def test_it_lists_every_team_for_reviewers(client, team, other_team, reviewer):
 def test_it_shows_members_without_management_to_members(client, team, member, lead):
     client.force_login(member)
     page = client.get(reverse("accounts:team_detail", args=[team.slug])).content.decode()
-    assert "lead" in page and "Add a member" not in page
+    assert "lead" in page and "Invite someone" not in page and "Remove" not in page
 
 
 def test_team_page_query_count_does_not_grow_with_members(
@@ -76,54 +99,24 @@ def test_team_page_query_count_does_not_grow_with_members(
     from portal.accounts import services
 
     client.force_login(lead)
-    with django_assert_max_num_queries(15) as few:  # the page and its navigation
+    with django_assert_max_num_queries(17) as few:  # the page, navigation, sign-in checks
         client.get(reverse("accounts:team_detail", args=[team.slug]))
     for index in range(15):
         services.membership_add(team=team, user=make_user(f"person{index}"), role=Role.MEMBER)
+        services.invitation_create(
+            team=team, email=f"invitee{index}@example.com", role=Role.MEMBER, by=lead
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("accounts:team_detail", args=[team.slug]))
     assert "person14" in response.content.decode()
+    assert "invitee14@example.com" in response.content.decode()
 
 
-def test_it_lets_a_lead_add_a_member_and_records_it(client, team, lead):
-    newcomer = make_user("newcomer")
+def test_the_page_has_no_add_by_username_form(client, team, lead):
     client.force_login(lead)
-    response = client.post(
-        reverse("accounts:member_add", args=[team.slug]),
-        {"user": "newcomer@example.com", "role": "member"},
-    )
-    assert response.status_code == 302
-    assert Membership.objects.get(user=newcomer, team=team).role == Role.MEMBER
-    event = AuditEvent.objects.filter(action="accounts.membership.added").latest("sequence")
-    assert event.actor == lead and event.team_id == team.pk
-    assert event.changes == {
-        "user": {"from": None, "to": "newcomer"},
-        "role": {"from": None, "to": "member"},
-    }
-    # The new member now sees the team: permissions came through the team's group.
-    client.force_login(newcomer)
-    assert client.get(reverse("accounts:team_detail", args=[team.slug])).status_code == 200
-
-
-def test_it_explains_an_unknown_person(client, team, lead):
-    client.force_login(lead)
-    response = client.post(
-        reverse("accounts:member_add", args=[team.slug]),
-        {"user": "ghost", "role": "member"},
-        follow=True,
-    )
-    assert "No single active account matches &#x27;ghost&#x27;." in response.content.decode()
-
-
-def test_it_refuses_a_second_membership(client, team, lead, member):
-    client.force_login(lead)
-    response = client.post(
-        reverse("accounts:member_add", args=[team.slug]),
-        {"user": "member", "role": "lead"},
-        follow=True,
-    )
-    assert "member is already a member of Kopi Kita." in response.content.decode()
-    assert Membership.objects.get(user=member).role == Role.MEMBER
+    page = client.get(reverse("accounts:team_detail", args=[team.slug])).content.decode()
+    assert "Username or e-mail" not in page and "Add member" not in page
+    assert '<h2 id="invite-heading">Invite someone</h2>' in page
 
 
 def test_it_changes_a_role_and_moves_permissions(client, team, lead, member):
@@ -139,14 +132,66 @@ def test_it_changes_a_role_and_moves_permissions(client, team, lead, member):
     assert event.changes == {"user": "member", "role": {"from": "member", "to": "lead"}}
 
 
+def test_the_remove_button_leads_to_a_confirmation_page(client, team, lead, member):
+    client.force_login(lead)
+    membership = Membership.objects.get(user=member)
+    confirm = reverse("accounts:member_remove", args=[team.slug, membership.pk])
+    page = client.get(reverse("accounts:team_detail", args=[team.slug])).content.decode()
+    assert f'<a href="{confirm}">Remove member…</a>' in page
+    response = client.get(confirm)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<h1>Remove member from Kopi Kita?</h1>" in page
+    assert "member@example.com" in page and "<dd>Member</dd>" in page
+    assert "Answering controls and uploading evidence for the team." in page
+    assert f'<form method="post" action="{confirm}">' in page
+    # Looking is not removing.
+    assert Membership.objects.filter(pk=membership.pk).exists()
+    assert not AuditEvent.objects.filter(action="accounts.membership.removed").exists()
+
+
 def test_it_removes_a_member_and_their_access(client, team, lead, member):
     client.force_login(lead)
     membership = Membership.objects.get(user=member)
-    client.post(reverse("accounts:member_remove", args=[team.slug, membership.pk]))
+    response = client.post(
+        reverse("accounts:member_remove", args=[team.slug, membership.pk]), follow=True
+    )
+    assert "member left Kopi Kita." in response.content.decode()
     assert not Membership.objects.filter(pk=membership.pk).exists()
     client.force_login(member)
     assert client.get(reverse("accounts:team_detail", args=[team.slug])).status_code == 404
     assert AuditEvent.objects.filter(action="accounts.membership.removed", team=team).exists()
+
+
+def test_the_confirmation_of_the_only_lead_says_why_not(client, team, lead):
+    client.force_login(lead)
+    membership = Membership.objects.get(user=lead)
+    page = client.get(
+        reverse("accounts:member_remove", args=[team.slug, membership.pk])
+    ).content.decode()
+    assert "lead is the team&#x27;s only lead; name another lead first." in page
+    assert "this is you" in page
+    assert "Managing the team&#x27;s members and owners" in page
+    assert '<button type="submit" class="danger">' not in page
+
+
+def test_a_refused_role_change_is_shown_on_that_row_with_the_choice_kept(client, team, lead):
+    client.force_login(lead)
+    membership = Membership.objects.get(user=lead)
+    response = client.post(
+        reverse("accounts:member_role", args=[team.slug, membership.pk]), {"role": "member"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    error_id = f"role-{membership.pk}-error"
+    assert f'aria-describedby="{error_id}"' in page
+    assert (
+        f'<p class="error" id="{error_id}" role="alert">lead is the team&#x27;s only lead; '
+        "name another lead first.</p>"
+    ) in page
+    row = page[page.index(f'id="role-{membership.pk}"') :]
+    assert row.index('<option value="member" selected>') < row.index("</select>")
+    assert Membership.objects.get(pk=membership.pk).role == Role.LEAD
 
 
 @pytest.mark.parametrize("action", ["member_role", "member_remove"])

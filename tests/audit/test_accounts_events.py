@@ -1,5 +1,7 @@
 """The accounts services and sign-in receivers write the events the audit trail promises."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -51,15 +53,18 @@ def test_it_records_team_creation_change_and_deletion(admin_user):
     assert verify_chain().ok
 
 
-def test_it_records_a_member_added_through_the_page(client, team, lead):
+def test_it_records_a_member_added_through_an_invitation(client, team, lead, mailoutbox):
     newcomer = make_user("newcomer")
     client.force_login(lead)
     client.post(
-        reverse("accounts:member_add", args=[team.slug]), {"user": "newcomer", "role": Role.MEMBER}
+        reverse("accounts:invitation_create", args=[team.slug]),
+        {"email": "newcomer@example.com", "role": Role.MEMBER},
     )
+    client.force_login(newcomer)
+    client.post(re.search(r"/teams/invitations/[\w-]+/", mailoutbox[0].body)[0])
     event = last("accounts.membership.added")
     membership = Membership.objects.get(user=newcomer, team=team)
-    assert (event.actor_id, event.actor_label, event.team_id) == (lead.pk, "lead", team.pk)
+    assert (event.actor_id, event.actor_label, event.team_id) == (newcomer.pk, "newcomer", team.pk)
     assert (event.object_type, event.object_id) == ("accounts.membership", str(membership.pk))
     assert event.changes == {
         "user": {"from": None, "to": "newcomer"},
