@@ -256,6 +256,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.audit.tasks.audit_checkpoint_sign",
         "schedule": crontab(hour=0, minute=5),
     },
+    "audit-log-verify": {
+        "task": "portal.audit.tasks.audit_log_verify",
+        "schedule": crontab(hour=0, minute=35),
+    },
     "reports-quarterly-export": {
         "task": "checklists.tasks.reports_quarterly_export",
         # 02:30 UTC on the first day of each quarter: the quarter that just ended.

@@ -72,7 +72,11 @@ def _lines(export: AuditExport) -> Iterator[str]:
     """The same lines the streamed export gives, for the same person and filters."""
     user = export.requested_by
     scope = selectors.audit_scope(user=user)
-    form = EventFilterForm(export.filters, teams=selectors.visible_teams(user=user, scope=scope))
+    form = EventFilterForm(
+        export.filters,
+        teams=selectors.visible_teams(user=user, scope=scope),
+        people=selectors.people(scope=scope),
+    )
     if not form.is_valid():
         raise ValueError("the filters no longer apply")
     matching = selectors.events_filter(

@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
@@ -24,7 +25,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from portal.accounts.models import Team
-from portal.accounts.permissions import audit_visibility
+from portal.accounts.permissions import GLOBAL_GROUP_PERMISSIONS, audit_visibility
+from portal.audit import actions, changes, objects
 from portal.audit.chain import GENESIS_HASH, HASHED_FIELDS, canonical_payload, format_time
 from portal.audit.models import CHAIN_HEAD_ID, AuditChainHead, AuditCheckpoint, AuditEvent
 
@@ -58,6 +60,75 @@ def chain_head() -> ChainHead:
         hash=hash_,
         checkpoint_sequence=checkpoint[0] if checkpoint else None,
         checkpoint_at=checkpoint[1] if checkpoint else None,
+    )
+
+
+VERIFIED = "audit.log.verified"
+
+
+@dataclass(frozen=True)
+class LastVerification:
+    at: dt.datetime
+    by: str  # "by <username>", or what ran it ("Nightly check")
+    intact: bool
+    count: int
+    head_sequence: int | None
+    first_bad_sequence: int | None
+    problem: str
+    stale: bool
+
+
+@dataclass(frozen=True)
+class LastCheckpoint:
+    at: dt.datetime
+    sequence: int
+    key_id: str
+
+
+@dataclass(frozen=True)
+class TrailStatus:
+    verification: LastVerification | None
+    checkpoint: LastCheckpoint | None
+
+
+def _int_or_none(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def trail_status() -> TrailStatus:
+    """The last recorded verification of the chain and the latest signed checkpoint (two
+    queries, both on an index)."""
+    verified = (
+        AuditEvent.objects.filter(action=VERIFIED)
+        .order_by("-sequence")
+        .values("created_at", "actor_label", "reason", "changes")
+        .first()
+    )
+    verification = None
+    if verified is not None:
+        found = verified["changes"] if isinstance(verified["changes"], dict) else {}
+        verification = LastVerification(
+            at=verified["created_at"],
+            by=(
+                f"by {verified['actor_label']}"
+                if verified["actor_label"]
+                else verified["reason"] or "run by the portal"
+            ),
+            intact=found.get("intact") is True,
+            count=_int_or_none(found.get("count")) or 0,
+            head_sequence=_int_or_none(found.get("head_sequence")),
+            first_bad_sequence=_int_or_none(found.get("first_bad_sequence")),
+            problem=str(found.get("problem") or ""),
+            stale=found.get("stale") is True,
+        )
+    checkpoint = (
+        AuditCheckpoint.objects.order_by("-sequence", "-id")
+        .values_list("created_at", "sequence", "key_id")
+        .first()
+    )
+    return TrailStatus(
+        verification=verification,
+        checkpoint=LastCheckpoint(*checkpoint) if checkpoint else None,
     )
 
 
@@ -114,20 +185,34 @@ def event_get_or_404(*, user: User, sequence: int) -> AuditEvent:
     return event
 
 
+NO_PERSON = "(system)"  # the actor filter's value for events no person caused
+
+
 def events_filter(
     *,
     events: QuerySet[AuditEvent],
     actor: str = "",
+    what: str = "",
     action: str = "",
     team: Team | None = None,
     object_type: str = "",
     object_id: str = "",
+    q: str = "",
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> QuerySet[AuditEvent]:
-    """Narrow `events` by the audit page filters. An action ending in "*" is a prefix."""
-    if actor:
+    """Narrow `events` by the audit page filters, in the database.
+
+    `actor` is a username (as it was when the event was recorded) or NO_PERSON; `what` a
+    group of actions (portal.audit.actions); `action` one dotted name, or a prefix ending
+    in "*"; `q` a piece of the object's name.
+    """
+    if actor == NO_PERSON:
+        events = events.filter(actor_label="")
+    elif actor:
         events = events.filter(actor_label=actor)
+    if what:
+        events = events.filter(action__in=actions.actions_in(what))
     if action.endswith("*"):
         events = events.filter(action__startswith=action[:-1])
     elif action:
@@ -138,11 +223,32 @@ def events_filter(
         events = events.filter(object_type=object_type)
     if object_id:
         events = events.filter(object_id=object_id)
+    if q:
+        events = events.filter(object_label__icontains=q)
     if date_from:
         events = events.filter(created_at__gte=_start_of(date_from))
     if date_to:
         events = events.filter(created_at__lt=_start_of(date_to + dt.timedelta(days=1)))
     return events
+
+
+def people(*, scope: AuditScope) -> list[tuple[str, str]]:
+    """(username, name to show) of the people the actor filter offers: everybody for those
+    who see every team; for a lead, their teams' members and the holders of portal-wide
+    roles (the reviewers who decide on their answers)."""
+    users = get_user_model().objects.all()
+    if not scope.every_team:
+        users = users.filter(
+            Q(memberships__team_id__in=sorted(scope.team_ids))
+            | Q(groups__name__in=sorted(GLOBAL_GROUP_PERMISSIONS))
+            | Q(is_superuser=True)
+        ).distinct()
+    rows = users.order_by("username").values_list("username", "first_name", "last_name")
+    choices = []
+    for username, first, last in rows:
+        full_name = " ".join(filter(None, (first, last)))
+        choices.append((username, f"{username} ({full_name})" if full_name else username))
+    return choices
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -186,6 +292,10 @@ CSV_HEADER = (
     "request_id",
     "prev_hash",
     "hash",
+    # The same, as the audit pages word it.
+    "what_happened",
+    "object_name",
+    "changes_readable",
 )
 _CSV_COLUMNS = (
     "sequence",
@@ -221,9 +331,15 @@ def _csv_cell(value) -> str:
 def events_csv_rows(*, events: QuerySet[AuditEvent], chunk_size: int = 2000) -> Iterator[list[str]]:
     """The header, then every event in chain order, streamed from the database."""
     yield list(CSV_HEADER)
-    rows = events.order_by("sequence").values_list(*_CSV_COLUMNS)
+    rows = events.order_by("sequence").values_list(*_CSV_COLUMNS, "canonical_version")
     for row in rows.iterator(chunk_size=chunk_size):
-        yield [_csv_cell(value) for value in row]
+        values = dict(zip(_CSV_COLUMNS, row, strict=False))
+        readable = (
+            actions.label(values["action"]),
+            objects.object_name(values["object_type"], values["object_id"], values["object_label"]),
+            changes.summary(values["changes"], row[-1]),
+        )
+        yield [_csv_cell(value) for value in (*row[:-1], *readable)]
 
 
 EXPORT_FORMAT = "portal.audit.export"

@@ -221,8 +221,9 @@ def _log_checkpoint(checkpoint: AuditCheckpoint) -> None:
     )
 
 
-def log_verify(*, by=None, chunk_size: int = 5000) -> VerificationResult:
-    """Verify the whole chain and record that it was verified, and what was found.
+def log_verify(*, by=None, how: str = "", chunk_size: int = 5000) -> VerificationResult:
+    """Verify the whole chain and record that it was verified, and what was found; `how`
+    (kept as the event's reason) says what ran it when no person did ("Nightly check").
 
     A chain broken past its head (an event already holds the next sequence number) cannot
     take the record; nor can a machine without the MAC key (an auditor's). The result then
@@ -246,6 +247,7 @@ def log_verify(*, by=None, chunk_size: int = 5000) -> VerificationResult:
                     "problem": result.problem,
                     "stale": result.stale,
                 },
+                reason=how,
             )
     except IntegrityError:
         if result.ok:

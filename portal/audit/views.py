@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.audit import exports, selectors, services
+from portal.audit import display, exports, selectors, services
 from portal.audit.forms import EventFilterForm, KeysetForm
 from portal.audit.models import AuditExport, ExportStatus
 
@@ -19,12 +19,19 @@ def _scope_or_404(request: HttpRequest) -> selectors.AuditScope:
     return scope
 
 
+def _filter_form(request: HttpRequest, data, scope: selectors.AuditScope) -> EventFilterForm:
+    return EventFilterForm(
+        data,
+        teams=selectors.visible_teams(user=request.user, scope=scope),
+        people=selectors.people(scope=scope),
+    )
+
+
 @login_required
 @require_GET
 def event_list(request: HttpRequest) -> HttpResponse:
     scope = _scope_or_404(request)
-    teams = selectors.visible_teams(user=request.user, scope=scope)
-    form = EventFilterForm(request.GET, teams=teams)
+    form = _filter_form(request, request.GET, scope)
     before = KeysetForm(request.GET).before_value()
     events, older = [], None
     if form.is_valid():
@@ -43,10 +50,14 @@ def event_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "events": events,
+            "rows": display.rows_for(events, user=request.user),
             "older_query": older_query,
             "newest_query": _without_before(request),
             "is_first_page": before is None,
+            "filtered": bool(form.is_valid() and form.filters()),
+            "narrowed_to": form.narrowed_to(),
             "export_filters": form.filters_for_record().items() if form.is_valid() else (),
+            "status": selectors.trail_status(),
         },
     )
 
@@ -61,7 +72,8 @@ def _without_before(request: HttpRequest) -> str:
 @require_GET
 def event_detail(request: HttpRequest, sequence: int) -> HttpResponse:
     event = selectors.event_get_or_404(user=request.user, sequence=sequence)
-    return render(request, "audit/event_detail.html", {"event": event})
+    (row,) = display.rows_for([event], user=request.user)
+    return render(request, "audit/event_detail.html", {"event": event, "row": row})
 
 
 class _Echo:
@@ -73,8 +85,7 @@ def _export(request: HttpRequest, export_format: str) -> HttpResponse:
     """Stream a small export at once; prepare a large one in the background (a long download
     would outlast the web server's request timeout) and show where it will be."""
     scope = _scope_or_404(request)
-    teams = selectors.visible_teams(user=request.user, scope=scope)
-    form = EventFilterForm(request.POST, teams=teams)
+    form = _filter_form(request, request.POST, scope)
     if not form.is_valid():
         messages.error(request, "Fix the filters before exporting.")
         return redirect("audit:event_list")

@@ -80,6 +80,6 @@ def test_it_takes_a_constant_number_of_queries(
 ):
     record_many(count)
     client.force_login(auditor)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         rows = rows_of(client.post(URL, {"action": "tests.thing.done"}))
     assert len(rows) == count

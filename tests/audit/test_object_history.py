@@ -44,7 +44,7 @@ def _superuser():
 def test_it_renders_as_a_template_tag(team, lead, outsider):
     audit.record("accounts.team.changed", actor=lead, obj=team, team=team)
     html = render_for(lead, team)
-    assert "accounts.team.changed" in html
+    assert "Team changed" in html and "accounts.team.changed" not in html
     assert "History" in html
     assert render_for(outsider, team).strip() == ""
 
@@ -57,3 +57,17 @@ def test_it_renders_in_a_constant_number_of_queries(
         audit.record("accounts.team.changed", actor=lead, obj=team, team=team)
     with django_assert_max_num_queries(5):
         render_for(lead, team)
+
+
+def test_it_words_the_history_as_the_audit_pages_do(team, lead):
+    audit.record(
+        "accounts.team.changed",
+        actor=lead,
+        obj=team,
+        team=team,
+        changes={"providers": ["gopay", "mixpay"], "name": audit.change("Kopi", "Kopi Kita")},
+    )
+    html = render_for(lead, team)
+    assert '<span class="field-name">Providers:</span> gopay, mixpay' in html
+    assert '<span class="field-name">Name:</span> Kopi → Kopi Kita' in html
+    assert "gopay → mixpay" not in html

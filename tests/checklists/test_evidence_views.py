@@ -199,4 +199,4 @@ def test_the_answers_history_lists_its_evidence(client, item, member, reviewer):
     _upload(client, item)
     client.force_login(reviewer)
     page = client.get(item.get_absolute_url()).content.decode()
-    assert "checklists.evidence.added" in page and "checklists.attestation.changed" not in page
+    assert "Evidence attached" in page and "Answer changed" not in page

@@ -387,3 +387,13 @@ def test_the_sections_read_in_a_fixed_number_of_queries(
     assert len(large["credentials"]["credentials"]) == 10 and len(large["incidents"]) == 10
     assert large["obligations"]["summary"]["done_on_time"] == 10
     assert large["obligations"]["summary"]["overdue"] == 10
+
+
+def test_the_events_of_the_quarter_say_what_happened_in_words(report):
+    _, path = report
+    flat = " ".join(pdftotext(path).split())
+    section = flat[flat.index("The team's events in") :]
+    assert "What happened" in section
+    # The label people read, with the action's name an auditor matches against the trail.
+    assert "Obligation created" in section
+    assert "checklists.obligation.created" in section.replace(" ", "")

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, chunk_size: int, **options):
-        result = services.log_verify(chunk_size=chunk_size)
+        result = services.log_verify(chunk_size=chunk_size, how="verify_audit_log command")
         if not result.mac_checked:
             self.stderr.write("MAC not checked: AUDIT_MAC_KEY is not configured here.")
         if not result.recorded:
