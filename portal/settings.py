@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_guid",
     "django_celery_beat",
@@ -66,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "portal.accounts.two_factor_middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -152,10 +157,17 @@ CSRF_COOKIE_HTTPONLY = True
 AXES_FAILURE_LIMIT = 5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = None
-AXES_RESET_ON_SUCCESS = True
+# Failures are forgotten when sign-in completes (after the second factor, see
+# portal/accounts/two_factor.py), not when the password alone was right: otherwise signing in
+# again with the password would wipe the count of wrong codes.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "portal.audit.context.client_ip"
+
+# django-otp: authenticator apps show the account under this name. Its own throttling stays
+# on (each wrong code doubles the wait), and wrong codes also count towards the lockout above.
+OTP_TOTP_ISSUER = "Compliance portal"
 
 # How many reverse proxies sit in front of the portal and append to X-Forwarded-For; 0 means
 # clients connect directly and REMOTE_ADDR is their address.

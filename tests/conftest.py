@@ -10,6 +10,10 @@ from urllib.parse import quote
 import pytest
 from celery import Celery
 from django.contrib.auth import get_user_model
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import services as accounts
 from portal.accounts.models import Role
@@ -69,6 +73,63 @@ def make_user(username: str, **fields):
     return user
 
 
+def add_authenticator(user) -> TOTPDevice:
+    """Two-factor sign-in on, as after enrolment (required for reviewers, auditors, admins)."""
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """A code the device accepts now: the current one, or the next if the current one was
+    used already (an app code works once; the one after it is accepted too)."""
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    now = totp.t()
+    if device.last_t >= now + 1:  # both used: wait for the next step
+        time.sleep((now + 1) * device.step + device.t0 - totp.time + 0.1)
+        totp.time = time.time()
+        now = totp.t()
+    if device.last_t >= now:
+        totp.time += device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+class VerifiedClient(Client):
+    """`force_login` and `login` leave the session as a real sign-in does: verified by the
+    user's authenticator, when they have one, as the second step would."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        self._verify(user)
+
+    def login(self, **credentials):
+        signed_in = super().login(**credentials)
+        if signed_in:
+            self._verify(
+                get_user_model()._default_manager.get_by_natural_key(credentials.get("username"))
+            )
+        return signed_in
+
+    def _verify(self, user) -> None:
+        device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+        if device is not None:
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+
+@pytest.fixture
+def client():
+    return VerifiedClient()
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    client = VerifiedClient()
+    client.force_login(admin_user)
+    return client
+
+
 @pytest.fixture
 def catalog(db):
     """The real control catalog and OWASP references."""
@@ -115,6 +176,7 @@ def outsider(other_team):
 def reviewer(db):
     user = make_user("reviewer")
     accounts.global_role_grant(user=user, group_name=REVIEWERS_GROUP)
+    add_authenticator(user)
     return user
 
 
@@ -122,12 +184,15 @@ def reviewer(db):
 def auditor(db):
     user = make_user("auditor")
     accounts.global_role_grant(user=user, group_name=AUDITORS_GROUP)
+    add_authenticator(user)
     return user
 
 
 @pytest.fixture
 def admin_user(db):
-    return make_user("admin", is_staff=True, is_superuser=True)
+    user = make_user("admin", is_staff=True, is_superuser=True)
+    add_authenticator(user)
+    return user
 
 
 @pytest.fixture

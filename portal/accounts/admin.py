@@ -10,8 +10,10 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.accounts import services
+from portal.accounts import services, two_factor
 from portal.accounts.models import Membership, Team
 from portal.accounts.permissions import groups_refusal
 from portal.accounts.receivers import existing_username
@@ -179,6 +181,26 @@ class AuditedUserAdmin(UserAdmin):
     """The stock user admin, with group and permission changes written to the audit trail."""
 
     form = PortalUserChangeForm
+    actions = ("reset_two_factor",)
+
+    @admin.action(description="Reset two-factor sign-in of selected users (lost device)")
+    def reset_two_factor(self, request, queryset):
+        reset = [
+            user.get_username()
+            for user in queryset
+            if two_factor.two_factor_reset(user=user, by=request.user)
+        ]
+        if reset:
+            self.message_user(
+                request,
+                f"Two-factor sign-in reset for {', '.join(reset)}. Whoever's role requires it "
+                "sets it up again when they next sign in.",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request, "None of the selected users had two-factor sign-in on.", messages.WARNING
+            )
 
     def save_related(self, request, form, formsets, change):
         user = form.instance
@@ -286,6 +308,11 @@ admin.site.unregister(User)
 admin.site.register(User, AuditedUserAdmin)
 admin.site.unregister(Group)
 admin.site.register(Group, AuditedGroupAdmin)
+# django-otp's own device admins show secrets and change devices unrecorded; two-factor
+# sign-in is reset with the audited action on users instead.
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)
 if admin.site.is_registered(AccessAttempt):
     admin.site.unregister(AccessAttempt)
 admin.site.register(AccessAttempt, AuditedAccessAttemptAdmin)

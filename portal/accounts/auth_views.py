@@ -4,8 +4,10 @@ going through the services (so it is recorded) and reset requests throttled."""
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
-from portal.accounts import services
+from portal.accounts import services, two_factor
 from portal.accounts.forms import LoginForm
 from portal.audit.context import client_ip
 
@@ -16,8 +18,20 @@ THROTTLED = (
 
 
 class LoginView(auth_views.LoginView):
+    """The password step. Who has an authenticator app gives a code next; who must use one and
+    has none sets one up (see `two_factor.pending_step`); everybody else is signed in."""
+
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        step = two_factor.password_step_done(self.request)
+        if step is None:
+            two_factor.sign_in_completed(self.request, self.request.user)
+            return response
+        url = reverse("two_factor_verify" if step == "verify" else "two_factor_enrol")
+        return HttpResponseRedirect(f"{url}?{urlencode({'next': self.get_success_url()})}")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

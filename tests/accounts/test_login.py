@@ -101,3 +101,13 @@ def test_it_refuses_weak_passwords(password):
 
 def test_it_accepts_a_long_passphrase():
     validate_password("tangerine orbit lantern 42")
+
+
+def test_a_completed_sign_in_clears_earlier_wrong_passwords(client, member):
+    for _ in range(4):
+        _attempt(client, "wrong guess")
+    assert _attempt(client, PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    for _ in range(4):
+        assert _attempt(client, "wrong guess").status_code == 200
+    assert _attempt(client, PASSWORD).status_code == 302

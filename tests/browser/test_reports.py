@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from checklists.models import ReportExport
 from checklists.periods import Quarter
 from checklists.reports import services, signing
+from tests.browser.test_smoke import _sign_in
 from tests.checklists.assessment_helpers import make_checklist
-from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,13 +32,6 @@ def _run_export(export_id: int) -> None:
         services.report_run(export_id=export_id)
     finally:
         connection.close()
-
-
-def _sign_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_a_reviewer_requests_watches_downloads_and_verifies_a_report(

@@ -1,9 +1,10 @@
 import re
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,6 +79,10 @@ def _sign_in(page, username):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+    if device is not None:  # reviewers, auditors and admins give a second factor
+        page.get_by_label("Authentication code").fill(totp_code(device))
+        page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("heading", name="Teams")).to_be_visible()
 
 

@@ -8,6 +8,7 @@ from django.test import RequestFactory
 
 from portal.accounts.models import Membership, Role, Team
 from portal.accounts.permissions import teams_for
+from portal.audit.models import AuditEvent
 
 
 def _seed(*args) -> str:
@@ -41,7 +42,28 @@ def test_it_is_idempotent_and_prints_passwords_once(db):
     again = _seed()
     assert Team.objects.count() == 3
     assert _logins(again) == {}
-    assert "seed_demo --reset-passwords" in again
+    assert "`.venv/bin/python manage.py seed_demo --reset-passwords`" in again
+
+
+def test_it_leaves_the_audit_trail_verified(db):
+    _seed()
+    verified = AuditEvent.objects.filter(action="audit.log.verified").get()
+    assert verified.changes["intact"] is True
+    assert verified.changes["count"] == AuditEvent.objects.count() - 1
+
+
+def test_it_leaves_one_invitation_waiting_on_the_first_team(db, mailoutbox):
+    _seed()
+    _seed()
+    kopi = Team.objects.get(slug="kopi-kita-miniapp")
+    waiting = kopi.invitations.get()
+    assert (waiting.email, waiting.role, waiting.accepted_at) == (
+        "newcomer@example.com",
+        Role.MEMBER,
+        None,
+    )
+    assert waiting.invited_by.username == "kopi-lead"
+    assert [message.to for message in mailoutbox] == [["newcomer@example.com"]]
 
 
 def test_it_resets_passwords_on_request(db):

@@ -9,9 +9,10 @@ from django.db import transaction
 from checklists import demo_access, demo_data, demo_duties
 from checklists.services.catalog import catalog_load
 from portal.accounts import services as accounts
+from portal.accounts import two_factor
 from portal.accounts.models import Role, Team
 from portal.accounts.permissions import AUDITORS_GROUP, REVIEWERS_GROUP
-from portal.audit.services import checkpoint_create
+from portal.audit.services import checkpoint_create, log_verify
 
 TEAM_NAMES = [
     "Kopi Kita Miniapp",
@@ -23,6 +24,8 @@ TEAM_NAMES = [
 ]
 # People beyond the first teams only exist to give dashboards scale; they cannot sign in.
 TEAMS_WITH_LOGINS = 3
+# Backup codes printed next to a demo login; the rest stay unused.
+DEMO_BACKUP_CODES_SHOWN = 3
 
 
 class Command(BaseCommand):
@@ -54,21 +57,57 @@ class Command(BaseCommand):
                     demo_data.seed_team_checklists(team, reviewer, index)
                     demo_duties.seed_team_duties(team, index)
                     demo_access.seed_team_access_reviews(team, reviewer)
+                    if index == 0:
+                        self._pending_invitation(team)
                 else:
                     demo_data.seed_scale_checklist(team, index)
                     demo_duties.seed_scale_duties(team)
+            second_factors = self._second_factors(logins)
             checkpoint_create()  # so `verify_audit_log` has a signed head to check against
+        log_verify(how="After loading the demo data")  # the audit trail page shows a result
         if logins:
             self.stdout.write(
                 "Demo logins (shown once; run seed_demo --reset-passwords for new ones):"
             )
             for username, role, password in logins:
                 self.stdout.write(f"  {username:<20} {password:<20} {role}")
+                if username in second_factors:
+                    key, codes = second_factors[username]
+                    self.stdout.write(f"      authenticator key: {key}")
+                    self.stdout.write(
+                        f"      backup codes: {', '.join(codes[:DEMO_BACKUP_CODES_SHOWN])}"
+                    )
+            if second_factors:
+                self.stdout.write(
+                    "Admins, reviewers and auditors sign in with two factors: add the key to an "
+                    "authenticator app (time-based, 6 digits) and enter its code, or use a "
+                    "backup code (each works once)."
+                )
         else:
             self.stdout.write(
-                "Demo data already present. Run `python manage.py seed_demo --reset-passwords` "
-                "to print fresh demo logins."
+                "Demo data already present. Run "
+                "`.venv/bin/python manage.py seed_demo --reset-passwords` for fresh demo logins."
             )
+
+    def _pending_invitation(self, team: Team) -> None:
+        """One invitation waiting on the team page (its mail goes to the console)."""
+        if not team.invitations.exists():
+            lead = team.memberships.get(role=Role.LEAD).user
+            accounts.invitation_create(
+                team=team, email="newcomer@example.com", role=Role.MEMBER, by=lead
+            )
+
+    def _second_factors(self, logins) -> dict[str, tuple[str, list[str]]]:
+        """For each printed login whose role requires two-factor sign-in: a new authenticator
+        key (as typed into an app) and backup codes."""
+        found = {}
+        User = get_user_model()
+        for username, _role, _password in logins:
+            user = User.objects.get(username=username)
+            if two_factor.must_use_two_factor(user):
+                secret, codes = two_factor.two_factor_provision(user=user, reason="demo data")
+                found[username] = (two_factor.secret_for_typing(secret), codes)
+        return found
 
     def _user(
         self, username: str, logins, reset: bool, *, label: str, with_login: bool = True, **fields
