@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable
 from datetime import date
 from typing import Protocol
 
-from django.db.models import Q
+from django.db.models import Q, TextChoices
 
 from checklists.models import (
     NEEDS_JUSTIFICATION,
@@ -65,37 +65,42 @@ def why_not_answerable(*, carrier_ref: str | None) -> str | None:
     return None
 
 
-def answer_problems(
+def answer_field_problems(
     *,
     status: str,
     statement: str,
     justification: str,
     covered_refs: Collection[str] = (),
     addresses_all: bool = False,
-) -> list[str]:
-    """What is wrong with an answer, as sentences; empty when it can be saved."""
-    problems = []
+) -> dict[str, str]:
+    """What is wrong with an answer, keyed by the field it is about; empty when it can be
+    saved."""
     if status not in AnswerStatus.values:
-        problems.append(f"{status!r} is not an answer.")
-        return problems
+        return {"status": f"{status!r} is not an answer."}
+    problems = {}
     if status in NEEDS_JUSTIFICATION and not justification.strip():
-        problems.append(
+        problems["justification"] = (
             f"Explain why the control is {AnswerStatus(status).label.lower()}: "
             "a justification is required."
         )
     if status in NEEDS_STATEMENT and not statement.strip():
-        problems.append("Describe how the control is met.")
+        problems["statement"] = "Describe how the control is met."
     if covered_refs and status == AnswerStatus.NOT_APPLICABLE:
-        problems.append(
+        problems["status"] = (
             "Not applicable is decided control by control, so it cannot stand for "
             f"{', '.join(covered_refs)}: answer the group's controls separately first."
         )
     if covered_refs and status in NEEDS_STATEMENT and not addresses_all:
-        problems.append(
+        problems["addresses_all"] = (
             f"This answer also stands for {', '.join(covered_refs)}: confirm that it "
             "addresses every requirement listed, or answer the controls separately."
         )
     return problems
+
+
+def answer_problems(**answer) -> list[str]:
+    """`answer_field_problems` as sentences, for entry points without fields."""
+    return list(answer_field_problems(**answer).values())
 
 
 def review_state_after_change(*, review_state: str, status: str) -> str:
@@ -131,6 +136,33 @@ def stale_q(today: date, prefix: str = "") -> Q:
             f"{prefix}next_review_due__lt": today,
         }
     )
+
+
+class ProgressState(TextChoices):
+    """Where an answer stands, as a checklist shows and filters it (one state each)."""
+
+    UNANSWERED = "unanswered", "Unanswered"
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Awaiting review"
+    CHANGES_REQUESTED = "changes-requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    STALE = "stale", "Stale"
+
+
+def progress_state_conditions(today: date, prefix: str = "") -> list[tuple[str, Q]]:
+    """Each state but draft as a filter, first match wins; what matches none is a draft. A
+    stale approval is stale, not approved, and an answer sent back stays "changes requested"
+    even if set back to unanswered, since the reviewer's comment still waits for it."""
+    return [
+        (ProgressState.STALE, stale_q(today, prefix)),
+        (ProgressState.APPROVED, Q(**{f"{prefix}review_state": ReviewState.APPROVED})),
+        (ProgressState.SUBMITTED, Q(**{f"{prefix}review_state": ReviewState.SUBMITTED})),
+        (
+            ProgressState.CHANGES_REQUESTED,
+            Q(**{f"{prefix}review_state": ReviewState.CHANGES_REQUESTED}),
+        ),
+        (ProgressState.UNANSWERED, Q(**{f"{prefix}status": AnswerStatus.UNANSWERED})),
+    ]
 
 
 def _submission_closed(
@@ -210,6 +242,37 @@ def why_not_approvable(
         return "This answer is unanswered; there is nothing to approve."
     if reviewer_id in editor_ids:
         return "You edited this answer or its evidence, so another reviewer must approve it."
+    return None
+
+
+# An answer that admits a gap or claims an exemption, with nothing attached to back it, is
+# approved only with the reviewer's written reason: the approval then accepts a risk on the
+# reviewer's word. An implemented answer without evidence is not gated: its statement is the
+# claim, the queue shows it has no evidence, and the four-eyes rule already applies.
+NEEDS_COMMENT_WITHOUT_EVIDENCE = (
+    AnswerStatus.PARTIAL,
+    AnswerStatus.NOT_IMPLEMENTED,
+    AnswerStatus.NOT_APPLICABLE,
+)
+
+
+def why_approval_needs_comment(*, status: str, evidence_count: int) -> str | None:
+    """Why approving this answer needs a reviewer's comment, or None when it does not."""
+    if status in NEEDS_COMMENT_WITHOUT_EVIDENCE and evidence_count == 0:
+        return (
+            f"This answer is {AnswerStatus(status).label.lower()} and has no evidence: "
+            "to approve it, say why it is acceptable."
+        )
+    return None
+
+
+def approval_needs_comment(*, status: str, evidence_count: int) -> bool:
+    return why_approval_needs_comment(status=status, evidence_count=evidence_count) is not None
+
+
+def approval_comment_problem(*, status: str, evidence_count: int, comment: str) -> str | None:
+    if approval_needs_comment(status=status, evidence_count=evidence_count) and not comment.strip():
+        return "A comment is required to approve it: say why it is acceptable without evidence."
     return None
 
 

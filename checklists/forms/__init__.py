@@ -111,14 +111,15 @@ class AttestationForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if "status" in cleaned:
-            for problem in rules.answer_problems(
+            problems = rules.answer_field_problems(
                 status=cleaned["status"],
                 statement=cleaned.get("statement", ""),
                 justification=cleaned.get("justification", ""),
                 covered_refs=self.covered_refs,
                 addresses_all=cleaned.get("addresses_all", False),
-            ):
-                self.add_error(None, problem)
+            )
+            for field, problem in problems.items():
+                self.add_error(field if field in self.fields else None, problem)
         return cleaned
 
 
@@ -153,10 +154,18 @@ class EvidenceUploadForm(_EvidenceFields):
     )
     field_order = ("upload", "description", "valid_from", "valid_until")
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "upload_%s")  # unique beside the link form on one page
+        super().__init__(*args, **kwargs)
+
 
 class EvidenceLinkForm(_EvidenceFields):
     url = forms.URLField(label="Link", max_length=1000, assume_scheme="https")
     field_order = ("url", "description", "valid_from", "valid_until")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "link_%s")
+        super().__init__(*args, **kwargs)
 
     def clean_url(self):
         url = self.cleaned_data["url"]
@@ -173,6 +182,17 @@ class ReviewForm(VersionForm):
         max_length=5_000,
         help_text="Required when you request changes.",
     )
+
+    def __init__(self, *args, comment_required_because: str = "", **kwargs):
+        """`comment_required_because`: why approving this answer needs a comment (the rules
+        decide; the service refuses without one), shown as the field's help."""
+        kwargs.setdefault("auto_id", "review_%s")
+        super().__init__(*args, **kwargs)
+        if comment_required_because:
+            comment = self.fields["comment"]
+            comment.label = "Comment (required)"
+            comment.help_text = comment_required_because
+            comment.widget.attrs["aria-required"] = "true"
 
 
 class QueueFilterForm(forms.Form):

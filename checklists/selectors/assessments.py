@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     Count,
     Exists,
     F,
@@ -16,7 +17,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from checklists import access_rules, rules
@@ -26,12 +27,16 @@ from checklists.models import (
     AttestationVersion,
     Checklist,
     EvidenceLink,
+    OwaspReference,
+    OwaspStandard,
     ReviewDecision,
     ReviewState,
 )
 from checklists.models.access_reviews import AccessEntry, AccessReview, CampaignState
+from checklists.services.catalog import ASVS_SOURCE_SLUG
 from portal.accounts.models import Team
 from portal.accounts.permissions import teams_for
+from portal.audit.models import AuditEvent
 
 DUE_SOON_DAYS = 14
 
@@ -61,15 +66,139 @@ def _stale(prefix: str = "effective_") -> Q:
     return rules.stale_q(timezone.localdate(), prefix)
 
 
-def checklist_attestations(checklist: Checklist) -> QuerySet[Attestation]:
-    return with_effective_state(
-        checklist.attestations.select_related(
-            "control__source__provider", "satisfied_through__control", "owner"
-        ).order_by(
-            F("control__source__provider__name").asc(nulls_last=True),
-            "control__source__slug",
-            "control__position",
+def with_progress_state(attestations: QuerySet[Attestation]) -> QuerySet[Attestation]:
+    """`with_effective_state`, plus `progress_state`: one of `rules.ProgressState`."""
+    conditions = rules.progress_state_conditions(timezone.localdate(), prefix="effective_")
+    return with_effective_state(attestations).annotate(
+        progress_state=Case(
+            *(When(condition, then=Value(state)) for state, condition in conditions),
+            default=Value(rules.ProgressState.DRAFT),
         )
+    )
+
+
+# An answer given through an equivalent has that answer's owner: who owns the work.
+def no_owner_q() -> Q:
+    return Q(satisfied_through__isnull=True, owner__isnull=True) | Q(
+        satisfied_through__isnull=False, satisfied_through__owner__isnull=True
+    )
+
+
+def owned_by_q(user) -> Q:
+    return Q(satisfied_through__isnull=True, owner=user) | Q(satisfied_through__owner=user)
+
+
+NO_OWNER = "none"  # the `owner` filter's value for "nobody"
+
+
+def checklist_attestations(
+    checklist: Checklist,
+    *,
+    search: str = "",
+    provider: str = "",
+    category: str = "",
+    state: str = "",
+    owner=None,
+) -> QuerySet[Attestation]:
+    """The checklist's answers in catalog order, narrowed by the filters given: `provider` a
+    provider's slug or `ASVS`, `owner` a user or `NO_OWNER`."""
+    rows = with_progress_state(
+        checklist.attestations.select_related(
+            "control__source__provider",
+            "satisfied_through__control",
+            "satisfied_through__owner",
+            "owner",
+        )
+    )
+    if search:
+        rows = rows.filter(
+            Q(control__ref__icontains=search)
+            | Q(control__title__icontains=search)
+            | Q(control__requirement__icontains=search)
+        )
+    if provider == ASVS:
+        rows = rows.filter(control__source__slug=ASVS_SOURCE_SLUG)
+    elif provider:
+        rows = rows.filter(control__source__provider__slug=provider)
+    if category:
+        rows = rows.filter(control__category=category)
+    if state:
+        rows = rows.filter(progress_state=state)
+    if owner == NO_OWNER:
+        rows = rows.filter(no_owner_q())
+    elif owner is not None:
+        rows = rows.filter(owned_by_q(owner))
+    return rows.order_by(
+        F("control__source__provider__name").asc(nulls_last=True),
+        "control__source__slug",
+        "control__position",
+    )
+
+
+ASVS = "asvs"  # the `provider` filter's value for the checklist's ASVS baseline
+
+
+def asvs_chapters() -> dict[str, str]:
+    """ASVS chapter names by number ("V2": "Authentication"), from the stored references."""
+    chapters = {}
+    for section in OwaspReference.objects.filter(standard=OwaspStandard.ASVS).values_list(
+        "section", flat=True
+    ):
+        number, _, name = section.split(" › ")[0].partition(" ")
+        chapters.setdefault(number, name)
+    return chapters
+
+
+def asvs_chapter(control) -> str:
+    """The ASVS chapter of an ASVS baseline control ("V2"), or "" for any other control."""
+    if control.source.slug != ASVS_SOURCE_SLUG:
+        return ""
+    return control.section.split(".")[0]
+
+
+def grouped(attestations, chapters: dict[str, str]) -> list[dict]:
+    """Consecutive rows under one heading each: the provider, or the ASVS chapter. Each row
+    also gets its state's label and its owner (an equivalent's, when answered through it)."""
+    groups: list[dict] = []
+    for attestation in attestations:
+        attestation.state_label = rules.ProgressState(attestation.progress_state).label
+        carrier = attestation.satisfied_through
+        attestation.effective_owner = carrier.owner if carrier else attestation.owner
+        control = attestation.control
+        chapter = asvs_chapter(control)
+        if chapter:
+            key = f"asvs-{chapter.lower()}"
+            title = f"OWASP ASVS {chapter}: {chapters.get(chapter, '')}".rstrip(": ")
+        else:
+            provider = control.source.provider
+            key = f"provider-{provider.slug}" if provider else f"source-{control.source.slug}"
+            title = provider.name if provider else control.source.title
+        if not groups or groups[-1]["key"] != key:
+            groups.append({"key": key, "title": title, "rows": []})
+        groups[-1]["rows"].append(attestation)
+    return groups
+
+
+def unowned_in_led_teams(user) -> list[dict]:
+    """For each team the person leads, how many controls of its latest checklist nobody owns."""
+    latest_period = (
+        Checklist.objects.filter(team=OuterRef("checklist__team"))
+        .order_by("-period")
+        .values("period")[:1]
+    )
+    return list(
+        Attestation.objects.filter(
+            no_owner_q(),
+            checklist__team__in=teams_for(user, "manage_team"),
+            checklist__period=Subquery(latest_period),
+        )
+        .values(
+            team_name=F("checklist__team__name"),
+            team_slug=F("checklist__team__slug"),
+            period=F("checklist__period"),
+        )
+        .annotate(count=Count("pk"))
+        .order_by("team_name")
     )
 
 
@@ -223,6 +352,16 @@ def _access_review_actions(user) -> QuerySet[AccessReview]:
     )
 
 
+# The audit actions that can send an answer to the reviewers (see services.answers and
+# services.common.new_version).
+QUEUEING_ACTIONS = (
+    "checklists.attestation.submitted",
+    "checklists.attestation.changed",
+    "checklists.evidence.added",
+    "checklists.evidence.withdrawn",
+)
+
+
 def review_queue(
     user,
     *,
@@ -231,7 +370,15 @@ def review_queue(
     severity: str = "",
     older_than_days: int | None = None,
 ) -> QuerySet[Attestation]:
-    """Submitted answers on teams the user reviews, oldest first."""
+    """Submitted answers on teams the user reviews, oldest first, each with its evidence count
+    and `submitted_by`: the person whose action put it in the queue (a submission, or a change
+    to an approved answer), read from the first audit event since it was submitted."""
+    put_in_queue = AuditEvent.objects.filter(
+        object_type=Attestation._meta.label_lower,
+        object_id=Cast(OuterRef("pk"), CharField()),
+        action__in=QUEUEING_ACTIONS,
+        created_at__gte=OuterRef("submitted_at"),
+    ).order_by("sequence")
     queue = (
         Attestation.objects.filter(
             review_state=ReviewState.SUBMITTED, checklist__team__in=teams_for(user, "review_team")
@@ -240,7 +387,8 @@ def review_queue(
         .annotate(
             evidence_count=Count(
                 "evidence_links", filter=Q(evidence_links__withdrawn_at__isnull=True)
-            )
+            ),
+            submitted_by=Subquery(put_in_queue.values("actor_label")[:1]),
         )
     )
     if team:

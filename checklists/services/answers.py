@@ -13,7 +13,7 @@ from checklists.services.common import (
     plain,
     refuse,
     refuse_if_covered,
-    refuse_secrets,
+    refuse_secrets_by_field,
 )
 from portal.accounts.permissions import has_team_perm, team_member_ids
 from portal.audit import services as audit
@@ -46,7 +46,7 @@ def attestation_save(
 ) -> Attestation:
     """Save the answer. Changing status, statement or justification makes a new version (and
     sends an approved answer back to review); owner and due date alone do not."""
-    refuse_secrets(statement=statement, justification=justification)
+    refuse_secrets_by_field(statement=statement, justification=justification)
     with transaction.atomic():
         attestation = locked(attestation, expected_version)
         _save(
@@ -70,13 +70,17 @@ def _save(attestation: Attestation, *, by, answer: dict, assignment: dict, addre
     covers = covered_refs(attestation)
     owner = assignment["owner"]
     refuse(
-        *rules.answer_problems(**answer, covered_refs=covers, addresses_all=addresses_all),
-        rules.owner_problem(
-            current_owner_id=attestation.owner_id,
-            new_owner_id=owner.pk if owner else None,
-            may_assign=has_team_perm(by, "manage_team", team),
-            team_member_ids=team_member_ids(team),
-        ),
+        fields={
+            **rules.answer_field_problems(
+                **answer, covered_refs=covers, addresses_all=addresses_all
+            ),
+            "owner": rules.owner_problem(
+                current_owner_id=attestation.owner_id,
+                new_owner_id=owner.pk if owner else None,
+                may_assign=has_team_perm(by, "manage_team", team),
+                team_member_ids=team_member_ids(team),
+            ),
+        }
     )
     new = answer | assignment
     changes = {
@@ -118,7 +122,9 @@ def attestation_submit(
     """Send the answer to the reviewers. With `answer` (the form's fields), what was typed is
     saved first, in the same transaction: submitting never drops an edit."""
     if answer:
-        refuse_secrets(statement=answer["statement"], justification=answer["justification"])
+        refuse_secrets_by_field(
+            statement=answer["statement"], justification=answer["justification"]
+        )
     with transaction.atomic():
         attestation = locked(attestation, expected_version)
         if answer:

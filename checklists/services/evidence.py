@@ -1,9 +1,12 @@
 """Evidence: files stored for a team, and files and links attached to, withdrawn from and
 downloaded from answers."""
 
+import itertools
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 
+import magic
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +15,7 @@ from checklists import rules
 from checklists.evidence.errors import BlobUnreadable, EvidenceRejected
 from checklists.evidence.filenames import clean_filename
 from checklists.evidence.storage import StoredBlob, delete_blob, open_blob, store_upload
+from checklists.evidence.types import new_text_decoder
 from checklists.models import Attestation, Evidence, EvidenceKind, EvidenceLink
 from checklists.services.common import (
     locked,
@@ -268,3 +272,93 @@ def evidence_open(*, evidence: Evidence, by) -> Iterator[bytes]:
         changes={"sha256": evidence.sha256},
     )
     return _reporting_failures(chunks, evidence, by)
+
+
+# --- Previews ------------------------------------------------------------------------------
+# A reviewer reads text evidence and looks at images on the answer page. Only raster images
+# are ever served inline (SVG and HTML can carry scripts), only when the bytes themselves are
+# one, and never markup as text either: those are downloaded. A preview is a read of the file
+# and is recorded like a download.
+
+PREVIEW_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+TEXT_PREVIEW_TYPES = frozenset({"application/json", "application/yaml"})
+MARKUP_EXTENSIONS = frozenset({"svg", "svgz", "html", "htm", "xhtml", "xht", "xml"})
+TEXT_PREVIEW_BYTES = 20 * 1024
+IMAGE_PREVIEW_MAX_BYTES = 10 * 1024 * 1024
+
+
+def preview_kind(evidence: Evidence) -> str | None:
+    """ "image", "text", or None when the evidence is only downloaded."""
+    if evidence.kind != EvidenceKind.FILE:
+        return None
+    content_type = evidence.content_type.split(";", 1)[0].strip().lower()
+    if content_type in PREVIEW_IMAGE_TYPES:
+        return "image" if evidence.size <= IMAGE_PREVIEW_MAX_BYTES else None
+    # The store renames markup to text (diagram.svg.txt): any markup extension in the name counts.
+    if MARKUP_EXTENSIONS.intersection(evidence.original_name.lower().split(".")[1:]):
+        return None
+    if content_type.startswith("text/") or content_type in TEXT_PREVIEW_TYPES:
+        return "text"
+    return None
+
+
+@dataclass(frozen=True)
+class TextPreview:
+    text: str
+    truncated: bool
+
+
+def _record_preview(evidence: Evidence, by, kind: str) -> None:
+    audit.record(
+        "checklists.evidence.previewed",
+        actor=by,
+        obj=evidence,
+        team=evidence.team,
+        changes={"sha256": evidence.sha256, "as": kind},
+    )
+
+
+def _open_for_preview(evidence: Evidence, by) -> Iterator[bytes]:
+    try:
+        return open_blob(evidence.blob_name, sha256=evidence.sha256)
+    except BlobUnreadable as problem:
+        _record_unreadable(evidence, by, problem)
+        raise
+
+
+def evidence_preview_text(*, evidence: Evidence, by) -> TextPreview:
+    """The first TEXT_PREVIEW_BYTES of a text file, decoded (a character cut at the limit is
+    left out), recorded as a preview."""
+    if preview_kind(evidence) != "text":
+        raise ValidationError("This evidence has no text preview; download it.")
+    chunks = _open_for_preview(evidence, by)
+    head = bytearray()
+    try:
+        for chunk in chunks:
+            head += chunk
+            if len(head) > TEXT_PREVIEW_BYTES:
+                break
+    except BlobUnreadable as problem:
+        _record_unreadable(evidence, by, problem)
+        raise
+    finally:
+        chunks.close()
+    truncated = len(head) > TEXT_PREVIEW_BYTES
+    text = new_text_decoder().decode(bytes(head[:TEXT_PREVIEW_BYTES]), final=not truncated)
+    _record_preview(evidence, by, "text")
+    return TextPreview(text=text, truncated=truncated)
+
+
+def evidence_preview_image(*, evidence: Evidence, by) -> tuple[str, Iterator[bytes]]:
+    """(content type, decrypted chunks) of an image evidence, served only when its first bytes
+    are one of PREVIEW_IMAGE_TYPES and match what was recorded at upload."""
+    if preview_kind(evidence) != "image":
+        raise ValidationError("This evidence has no image preview; download it.")
+    chunks = _open_for_preview(evidence, by)
+    first = next(chunks, b"")
+    sniffed = magic.from_buffer(first[:4096], mime=True)
+    if sniffed not in PREVIEW_IMAGE_TYPES or not evidence.content_type.startswith(sniffed):
+        chunks.close()
+        raise ValidationError("This file is not an image that can be shown; download it.")
+    _record_preview(evidence, by, "image")
+    return sniffed, _reporting_failures(itertools.chain([first], chunks), evidence, by)

@@ -11,7 +11,7 @@ from checklists import rules
 from checklists.models import Attestation, Decision, ReviewDecision, ReviewState
 from checklists.selectors.assessments import editors_of
 from checklists.services import obligations
-from checklists.services.common import locked, plain, refuse, refuse_secrets
+from checklists.services.common import locked, plain, refuse, refuse_secrets_by_field
 from portal.audit import services as audit
 
 
@@ -23,7 +23,7 @@ def _refuse_for(attestation: Attestation, problem: str | None) -> None:
 def review_approve(
     *, attestation: Attestation, by, expected_version: int, comment: str = ""
 ) -> ReviewDecision:
-    refuse_secrets(comment=comment)
+    refuse_secrets_by_field(comment=comment)
     with transaction.atomic():
         attestation = locked(attestation, expected_version)
         _refuse_for(
@@ -35,6 +35,17 @@ def review_approve(
                 editor_ids=editors_of(attestation),
             ),
         )
+        refuse(
+            fields={
+                "comment": rules.approval_comment_problem(
+                    status=attestation.status,
+                    evidence_count=attestation.evidence_links.filter(
+                        withdrawn_at__isnull=True
+                    ).count(),
+                    comment=comment,
+                )
+            }
+        )
         due = obligations.review_due_for(attestation)
         decision = _decide(
             attestation, by=by, decision=Decision.APPROVED, comment=comment, next_review_due=due
@@ -45,8 +56,10 @@ def review_approve(
 def review_request_changes(
     *, attestation: Attestation, by, comment: str, expected_version: int
 ) -> ReviewDecision:
-    refuse(rules.review_comment_problem(requesting_changes=True, comment=comment))
-    refuse_secrets(comment=comment)
+    refuse(
+        fields={"comment": rules.review_comment_problem(requesting_changes=True, comment=comment)}
+    )
+    refuse_secrets_by_field(comment=comment)
     with transaction.atomic():
         attestation = locked(attestation, expected_version)
         _refuse_for(
@@ -92,7 +105,8 @@ def _decide(
 def review_bulk_approve(
     *, attestations: Iterable[Attestation], by
 ) -> tuple[list[Attestation], list[tuple[Attestation, str]]]:
-    """Approve each in its own transaction; returns (approved, [(refused, why)])."""
+    """Approve each in its own transaction; returns (approved, [(refused, why)]). Answers whose
+    approval needs a comment are refused here, as bulk approval carries none."""
     approved, refused = [], []
     for attestation in attestations:
         try:

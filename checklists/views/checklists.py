@@ -4,16 +4,21 @@ from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from checklists.evidence.errors import BlobUnreadable
 from checklists.forms import ChecklistCreateForm, EvidenceLinkForm, EvidenceUploadForm, VersionForm
-from checklists.models import Attestation, Checklist, Evidence, EvidenceLink, ReviewState
+from checklists.forms.checklist_filters import ChecklistFilterForm
+from checklists.forms.owner_assignment import MATCHING, OwnerAssignForm
+from checklists.models import Attestation, Category, Checklist, Evidence, EvidenceLink, ReviewState
 from checklists.selectors import assessments as selectors
-from checklists.services import answers
+from checklists.services import answers, owners
 from checklists.services import evidence as evidence_services
 from checklists.services.checklists import checklist_create
 from checklists.views.common import (
@@ -24,7 +29,7 @@ from checklists.views.common import (
     attestation_page,
     back_to,
 )
-from portal.accounts.permissions import get_team_or_404, has_team_perm
+from portal.accounts.permissions import assignable_owners, get_team_or_404, has_team_perm
 
 
 def _checklist_list_page(
@@ -59,14 +64,31 @@ def checklist_new(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(checklist.get_absolute_url())
 
 
-@login_required
-@require_GET
-def checklist_detail(request: HttpRequest, slug: str, period: str) -> HttpResponse:
-    team = get_team_or_404(request.user, slug)
-    checklist = get_object_or_404(
-        Checklist.objects.prefetch_related("providers"), team=team, period=period
-    )
+CHECKLIST_PAGE_SIZE = 100
+
+
+def _checklist_detail_page(
+    request: HttpRequest, team, checklist, *, assign_form=None, status: int = 200
+) -> HttpResponse:
     progress = selectors.checklist_progress(checklist)
+    members = list(assignable_owners(team))
+    filter_form = ChecklistFilterForm(
+        request.GET,
+        checklist=checklist,
+        categories=[row["name"] for row in progress["category"]],
+        members=members,
+        user=request.user,
+    )
+    rows = selectors.checklist_attestations(checklist, **filter_form.filters())
+    page = Paginator(rows, CHECKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = filter_form.query()
+    may_assign = has_team_perm(request.user, "manage_team", team)
+    if may_assign and assign_form is None:
+        assign_form = OwnerAssignForm(checklist=checklist, members=members)
+    if assign_form is not None:
+        assign_form.describe_matching(page.paginator.count, filtered=bool(query))
+    # "All matching" is worked out again from the same filters, carried in the action's address.
+    assign_url = reverse("checklists:checklist_assign_owner", args=[team.slug, checklist.period])
     return render(
         request,
         "checklists/checklist_detail.html",
@@ -75,23 +97,123 @@ def checklist_detail(request: HttpRequest, slug: str, period: str) -> HttpRespon
             "checklist": checklist,
             "progress": progress,
             "totals": selectors.checklist_totals(progress),
-            "attestations": selectors.checklist_attestations(checklist),
+            "filter_form": filter_form,
+            "page": page,
+            "groups": selectors.grouped(page, selectors.asvs_chapters()),
+            "page_query": f"{query}&" if query else "",
+            "assign_form": assign_form if may_assign else None,
+            "assign_url": f"{assign_url}?{query}" if query else assign_url,
+            "selected": assign_form.selected_ids() if assign_form is not None else set(),
         },
+        status=status,
     )
+
+
+def _checklist_or_404(request: HttpRequest, slug: str, period: str):
+    team = get_team_or_404(request.user, slug)
+    checklist = get_object_or_404(
+        Checklist.objects.select_related("team").prefetch_related("providers"),
+        team=team,
+        period=period,
+    )
+    return team, checklist
+
+
+@login_required
+@require_GET
+def checklist_detail(request: HttpRequest, slug: str, period: str) -> HttpResponse:
+    return _checklist_detail_page(request, *_checklist_or_404(request, slug, period))
+
+
+@login_required
+@require_POST
+def checklist_assign_owner(request: HttpRequest, slug: str, period: str) -> HttpResponse:
+    """Give the ticked controls, or all matching the page's filters (kept in the address),
+    one owner. The page comes back with the same filters."""
+    team, checklist = _checklist_or_404(request, slug, period)
+    form = OwnerAssignForm(request.POST, checklist=checklist, members=assignable_owners(team))
+
+    def assign(*, attestations, scope, owner):
+        if scope == MATCHING:
+            filters = ChecklistFilterForm(
+                request.GET,
+                checklist=checklist,
+                categories=Category.values,
+                members=assignable_owners(team),
+                user=request.user,
+            ).filters()
+            ids = selectors.checklist_attestations(checklist, **filters).values_list(
+                "pk", flat=True
+            )
+        else:
+            ids = [attestation.pk for attestation in attestations]
+        return owners.attestations_assign_owner(
+            checklist=checklist, ids=list(ids), owner=owner, by=request.user
+        )
+
+    result = apply_form(form, assign)
+    if result is None:
+        if not has_team_perm(request.user, "manage_team", team):  # the page has no form for them
+            announce_errors(request, form)
+        return _checklist_detail_page(request, team, checklist, assign_form=form, status=400)
+    messages.success(request, _assigned_message(result, form.cleaned_data["owner"]))
+    query = request.GET.urlencode()
+    return redirect(checklist.get_absolute_url() + (f"?{query}" if query else ""))
+
+
+def _assigned_message(result: owners.OwnerAssignment, owner) -> str:
+    count = len(result.changed)
+    controls = f"{count} control{pluralize(count)}"
+    if not count:
+        done = "Nothing changed: every chosen control already had that owner."
+    elif owner:
+        done = f"{owner.get_username()} now owns {count} more control{pluralize(count)}."
+    else:
+        done = f"Owner cleared on {controls}."
+    if count and result.unchanged:
+        done += f" {result.unchanged} already had that owner."
+    if result.through_group:
+        done += (
+            f" {', '.join(result.through_group)} {pluralize(len(result.through_group), 'is,are')}"
+            " answered through another control of its group, whose answer holds the owner."
+        )
+    return done
 
 
 @login_required
 @require_GET
 def attestation_detail(request: HttpRequest, slug: str, period: str, ref: str) -> HttpResponse:
-    return attestation_page(request, attestation_or_404(request, slug, period, ref, "view_team"))
+    preview = request.GET.get("preview", "")
+    return attestation_page(
+        request,
+        attestation_or_404(request, slug, period, ref, "view_team"),
+        preview_id=int(preview) if preview.isdigit() else None,
+    )
+
+
+APPROVAL_WITHDRAWN = "Its approval was withdrawn: the answer needs review again."
+
+
+def _approval_note(before_state: str, after_state: str) -> str:
+    """What a change did to the review, as the services moved it (see
+    rules.review_state_after_change): said, not re-decided here."""
+    if before_state == ReviewState.APPROVED and after_state != before_state:
+        return f" {APPROVAL_WITHDRAWN}"
+    if before_state == ReviewState.SUBMITTED and after_state == ReviewState.DRAFT:
+        return " Unanswered, it has left the review queue."
+    return ""
 
 
 def _saved_message(attestation: Attestation, before_state: str) -> str:
-    if before_state == ReviewState.APPROVED and attestation.review_state != before_state:
-        return "Answer saved. It was approved: the change sends it back to the reviewers."
-    if before_state == ReviewState.SUBMITTED and attestation.review_state == ReviewState.DRAFT:
-        return "Answer saved. Unanswered, it has left the review queue."
-    return "Answer saved."
+    return "Answer saved." + _approval_note(before_state, attestation.review_state)
+
+
+def _evidence_note(attestation: Attestation) -> str:
+    """After an evidence change: whether it withdrew the answer's approval."""
+    if attestation.review_state != ReviewState.APPROVED:
+        return ""
+    now = Attestation.objects.values_list("review_state", flat=True).get(pk=attestation.pk)
+    return _approval_note(attestation.review_state, now)
 
 
 @login_required
@@ -158,7 +280,10 @@ def evidence_upload(request: HttpRequest, slug: str, period: str, ref: str) -> H
     )
     if evidence is None:
         return attestation_page(request, attestation, upload_form=form, status=400)
-    messages.success(request, f"{evidence.original_name} uploaded (SHA-256 {evidence.sha256}).")
+    note = _evidence_note(attestation)
+    messages.success(
+        request, f"{evidence.original_name} uploaded (SHA-256 {evidence.sha256}).{note}"
+    )
     return back_to(attestation)
 
 
@@ -172,7 +297,7 @@ def evidence_link(request: HttpRequest, slug: str, period: str, ref: str) -> Htt
     )
     if evidence is None:
         return attestation_page(request, attestation, link_form=form, status=400)
-    messages.success(request, "Link added.")
+    messages.success(request, f"Link added.{_evidence_note(attestation)}")
     return back_to(attestation)
 
 
@@ -195,7 +320,9 @@ def evidence_withdraw(
     if withdrawn is None:
         announce_errors(request, form)
     else:
-        messages.success(request, f"{link.evidence} removed from this answer.")
+        messages.success(
+            request, f"{link.evidence} removed from this answer.{_evidence_note(attestation)}"
+        )
     return back_to(attestation)
 
 

@@ -14,6 +14,7 @@ from checklists.forms import AttestationForm, EvidenceLinkForm, EvidenceUploadFo
 from checklists.models import Attestation, ReviewState
 from checklists.selectors import assessments as selectors
 from checklists.services.obligations import keeper_of
+from checklists.views import evidence_preview
 from portal.accounts.permissions import get_team_or_404, has_team_perm
 
 REVIEW_NOTES = {
@@ -82,6 +83,20 @@ def answer_form_for(request: HttpRequest, attestation: Attestation, data=None) -
     )
 
 
+def review_form_for(attestation: Attestation, data=None) -> ReviewForm:
+    """The review form, its comment marked required where the rules make it so (the evidence
+    is counted from the page's prefetch: no query)."""
+    evidence_count = sum(1 for link in attestation.evidence_links.all() if not link.withdrawn_at)
+    return ReviewForm(
+        data,
+        initial={"expected_version": attestation.version},
+        comment_required_because=rules.why_approval_needs_comment(
+            status=attestation.status, evidence_count=evidence_count
+        )
+        or "",
+    )
+
+
 def attestation_page(
     request: HttpRequest,
     attestation: Attestation,
@@ -90,6 +105,7 @@ def attestation_page(
     upload_form=None,
     link_form=None,
     review_form=None,
+    preview_id: int | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The answer page. Forms passed in are shown as they were typed, with their errors."""
@@ -130,6 +146,8 @@ def attestation_page(
         if carrier
         else attestation.evidence_links.all()
     )
+    live_links = [link for link in links if link.withdrawn_at is None]
+    evidence_preview.mark_previewable(live_links)
     return render(
         request,
         "checklists/attestation_detail.html",
@@ -145,7 +163,8 @@ def attestation_page(
             ),
             # The obligation whose open occurrence keeps a recurring answer current (or None).
             "obligation_keeper": keeper_of(answer),
-            "evidence_links": [link for link in links if link.withdrawn_at is None],
+            "evidence_links": live_links,
+            "preview": evidence_preview.preview_of(request, live_links, preview_id),
             "group_members": [answer.control, *(a.control for a in covered)] if covered else [],
             "can_answer": can_answer,
             "can_submit": can_answer
@@ -172,7 +191,7 @@ def attestation_page(
             if can_answer
             else None,
             "link_form": (link_form or EvidenceLinkForm(initial=version)) if can_answer else None,
-            "review_form": (review_form or ReviewForm(initial=version)) if can_review else None,
+            "review_form": (review_form or review_form_for(attestation)) if can_review else None,
             # A refused decision shows its form again, with the comment and the reason.
             "show_review_form": review_form is not None or can_approve or can_request_changes,
             "changes_request": decisions[0]

@@ -313,3 +313,47 @@ def test_a_covered_control_shows_the_evidence_of_the_answer_it_relies_on(
     page = client.get(covered.get_absolute_url()).content.decode()
     assert "group-proof.txt" in page and "which carries the answer" in page
     assert "Remove</button>" not in page  # removed only on the carrier's page
+
+
+def test_editing_an_approved_answer_says_its_approval_was_withdrawn(client, item, member, reviewer):
+    from tests.checklists.assessment_helpers import approve
+
+    answer(item, member)
+    submit(item, member)
+    approve(item, reviewer)
+    item.refresh_from_db()
+    client.force_login(member)
+    response = client.post(
+        _url("attestation_save", item),
+        {"status": "implemented", "statement": "Now also on the admin API.", "expected_version": 1},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Answer saved. Its approval was withdrawn: the answer needs review again." in page
+    item.refresh_from_db()
+    assert item.review_state == ReviewState.SUBMITTED
+    approve(item, reviewer)
+    item.refresh_from_db()
+    response = client.post(
+        _url("evidence_link", item),
+        {
+            "url": "https://wiki.example.com/admin-api-tls",
+            "description": "Admin API listener settings",
+            "expected_version": item.version,
+        },
+        follow=True,
+    )
+    assert "Link added. Its approval was withdrawn" in response.content.decode()
+
+
+def test_saving_an_answer_awaiting_review_says_only_that_it_was_saved(client, item, member):
+    answer(item, member)
+    submit(item, member)
+    client.force_login(member)
+    response = client.post(
+        _url("attestation_save", item),
+        {"status": "implemented", "statement": "Reworded.", "expected_version": 1},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Answer saved." in page and "approval was withdrawn" not in page

@@ -37,7 +37,7 @@ def test_the_checklist_page_shows_progress(client, checklist, member, reviewer):
     page = response.content.decode()
     assert "Progress by provider" in page and "Progress by category" in page
     if covered:
-        assert f"satisfied through {item.control.ref}" in page
+        assert f"Answered through {item.control.ref}" in page
 
 
 def test_checklist_page_queries_do_not_grow(
@@ -77,7 +77,7 @@ def test_the_todo_page_lists_my_work(
     mine = attestation_of(checklist, "MIXPAY-2")
     Attestation.objects.filter(pk=mine.pk).update(owner=member)
     client.force_login(member)
-    with django_assert_max_num_queries(20) as few:
+    with django_assert_max_num_queries(25) as few:
         page = client.get(reverse("checklists:todo")).content.decode()
     assert "MIXPAY-2" in page
     for ref in ("MIXPAY-1", "MIXPAY-3"):
@@ -178,3 +178,28 @@ def test_a_stale_approval_of_last_quarter_shows_until_approved_again(
     submit(renewed, member)
     approve(renewed, reviewer)
     assert list(todo_for(member)["stale"]) == []
+
+
+def test_the_todo_page_dates_a_stale_approval_by_when_its_review_was_due(
+    client, catalog, team, lead, member, reviewer
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.checklists.assessment_helpers import approve
+
+    checklist = make_checklist(team, lead, period="2026-Q3", providers=("mixpay",))
+    item = answer(attestation_of(checklist, "MIXPAY-2"), member)
+    submit(item, member)
+    approve(item, reviewer)
+    review_due = timezone.localdate() - timedelta(days=3)
+    team_due = timezone.localdate() + timedelta(days=30)
+    Attestation.objects.filter(pk=item.pk).update(next_review_due=review_due, due_date=team_due)
+
+    client.force_login(member)
+    page = client.get(reverse("checklists:todo")).content.decode()
+    stale = page[page.index("Stale: recurring controls due again") :]
+    assert "Review was due" in stale
+    assert review_due.isoformat() in stale
+    assert team_due.isoformat() not in stale

@@ -14,6 +14,7 @@ from tests.checklists.assessment_helpers import (
     upload,
 )
 from tests.checklists.credentials.test_pages import CREDENTIAL_URLS
+from tests.checklists.evidence.test_previews import PREVIEW_URLS
 from tests.checklists.obligations.test_pages import OBLIGATION_URLS
 from tests.checklists.reports.test_access_review_pdf import ACCESS_REVIEW_EXPORT_URLS
 from tests.checklists.reports.test_report_urls import REPORT_URLS
@@ -70,6 +71,13 @@ def _cases(world):
             ATTESTERS,
         ),
         "checklist_detail": ("get", [team, period], {}, VIEWERS),
+        # Only a lead assigns; other viewers are refused on the page (400), outsiders get 404.
+        "checklist_assign_owner": (
+            "post",
+            [team, period],
+            {"scope": "matching", "owner": "member"},
+            VIEWERS,
+        ),
         "attestation_detail": ("get", answer_args, {}, VIEWERS),
         "attestation_save": (
             "post",
@@ -117,6 +125,7 @@ def test_the_walk_covers_every_checklist_url(world):
         | ACCESS_REVIEW_CAMPAIGN_URLS
         | ACCESS_DECISION_URLS
         | ACCESS_REVIEW_EXPORT_URLS
+        | PREVIEW_URLS
     )
     names = {pattern.name for pattern in checklist_urls.urlpatterns} - areas
     assert names == set(_cases(world))
@@ -155,6 +164,7 @@ def test_every_url_for_every_role(client, world, role):
         "review_request_changes",
         "review_bulk_approve",
         "checklist_new",
+        "checklist_assign_owner",
     ],
 )
 def test_write_views_reject_get(client, world, name):

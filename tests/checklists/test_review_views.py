@@ -12,7 +12,7 @@ from tests.checklists.assessment_helpers import (
     submit,
     upload,
 )
-from tests.conftest import make_user
+from tests.conftest import add_authenticator, make_user
 
 QUEUE = reverse("checklists:review_queue")
 BULK = reverse("checklists:review_bulk_approve")
@@ -80,7 +80,10 @@ def test_bulk_approval_asks_for_confirmation_first(client, checklist, member, re
     assert "Approve 2 answers?" in confirm.content.decode()
     assert not ReviewDecision.objects.exists()
     done = client.post(BULK, {"item": items, "confirm": "yes"}, follow=True)
-    assert "Approved 2: GOPAY-1.2, GOPAY-1.3." in done.content.decode()
+    assert (
+        "Approved 2: Kopi Kita 2026-Q4 GOPAY-1.2, Kopi Kita 2026-Q4 GOPAY-1.3."
+        in done.content.decode()
+    )
     assert set(
         Attestation.objects.filter(review_state=ReviewState.APPROVED).values_list("pk", flat=True)
     ) == {
@@ -111,6 +114,7 @@ def test_four_eyes_in_the_browser_flow(client, checklist, team):
     (item,) = _submitted(checklist, reviewer, "GOPAY-1.2")
     accounts.membership_remove(membership=membership)
     accounts.global_role_grant(user=reviewer, group_name=REVIEWERS_GROUP)
+    add_authenticator(reviewer)  # reviewers sign in with a second factor
     client.force_login(reviewer)
     page = client.get(item.get_absolute_url()).content.decode()
     assert "another reviewer must approve it" in page
@@ -126,6 +130,7 @@ def test_four_eyes_in_the_browser_flow(client, checklist, team):
     )
     second_reviewer = make_user("second-reviewer")
     accounts.global_role_grant(user=second_reviewer, group_name=REVIEWERS_GROUP)
+    add_authenticator(second_reviewer)
     client.force_login(second_reviewer)
     client.post(
         reverse("checklists:review_approve", args=[team.slug, item.checklist.period, "GOPAY-1.2"]),
