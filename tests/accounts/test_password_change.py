@@ -1,10 +1,13 @@
 """Changing one's password: offered in the account area, in the portal's pages, recorded."""
 
 import json
+from io import StringIO
 
+from django.core.management import call_command
 from django.urls import reverse
 
 from portal.audit.models import AuditEvent
+from portal.management.commands.changepassword import Command
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "tangerine orbit lantern 42"
@@ -57,3 +60,22 @@ def test_the_change_is_recorded_without_the_password_and_leads_back_to_the_porta
     assert NEW_PASSWORD not in stored and PASSWORD not in stored
     member.refresh_from_db()
     assert member.check_password(NEW_PASSWORD)
+
+
+def test_the_admin_s_password_link_leads_to_the_portal_s_audited_page(admin_client):
+    response = admin_client.get("/admin/password_change/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_change")
+
+
+def test_the_changepassword_command_is_recorded_without_the_password(db, member, monkeypatch):
+    # What the operator types at the two prompts.
+    monkeypatch.setattr(Command, "_get_pass", lambda self, prompt="Password: ": NEW_PASSWORD)
+    call_command("changepassword", member.username, stdout=StringIO())
+
+    member.refresh_from_db()
+    assert member.check_password(NEW_PASSWORD)
+    event = AuditEvent.objects.get(action="accounts.user.password_changed")
+    assert event.object_id == str(member.pk) and event.actor_id is None
+    assert "manage.py changepassword" in event.reason
+    assert NEW_PASSWORD not in json.dumps(event.changes) + event.reason
