@@ -72,12 +72,13 @@ def describe(value: Any, *, legacy_pairs: bool = False) -> tuple[str | None, str
 
 
 def rows(changes: Any, canonical_version: int | None) -> list[ChangeRow]:
-    """One row a field, in the order recorded."""
+    """One row a field, by field name: PostgreSQL keeps a JSON object's keys in an order of
+    its own, so the order recorded is not the order read back."""
     if not isinstance(changes, dict):
         return []
     legacy = (canonical_version or 1) < 2
     result = []
-    for name, value in changes.items():
+    for name, value in sorted(changes.items()):
         before, after = describe(value, legacy_pairs=legacy)
         result.append(ChangeRow(field_label(name), before, after))
     return result

@@ -94,6 +94,6 @@ def test_it_still_draws_the_pairs_of_version_1_events_as_changes():
     from portal.audit.changes import rows
 
     old = rows({"name": ["Old", "New"], "n": 3}, canonical_version=1)
-    assert [(r.field, r.text) for r in old] == [("Name", "Old → New"), ("N", "3")]
+    assert [(r.field, r.text) for r in old] == [("N", "3"), ("Name", "Old → New")]
     new = rows({"providers": ["gopay", "mixpay"]}, canonical_version=2)
     assert [(r.field, r.text) for r in new] == [("Providers", "gopay, mixpay")]

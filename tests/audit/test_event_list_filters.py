@@ -155,7 +155,7 @@ def test_it_exports_changes_with_the_one_describer(client, auditor, team):
     client.force_login(auditor)
     response = client.post(reverse("audit:event_export"), {"what": "answers"})
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[-1]["changes_readable"] == "Providers: gopay, mixpay; Owner: — → kopi-dev"
+    assert rows[-1]["changes_readable"] == "Owner: — → kopi-dev; Providers: gopay, mixpay"
 
 
 def test_a_lead_may_not_filter_by_another_teams_people_or_team(client, lead, other_team, trail):
