@@ -7,12 +7,14 @@ from checklists.views import (
     catalog,
     checklists,
     credentials,
+    dashboards,
     evidence_preview,
     incidents,
     obligations,
     reports,
     reviews,
     schedule,
+    team_home,
 )
 
 app_name = "checklists"
@@ -20,6 +22,10 @@ app_name = "checklists"
 answer = "teams/<slug:slug>/checklists/<str:period>/<str:ref>/"
 
 urlpatterns = [
+    # Dashboards
+    path("dashboard/", dashboards.posture_dashboard, name="posture_dashboard"),
+    # Team home
+    path("teams/<slug:slug>/home/", team_home.team_home, name="team_home"),
     path("catalog/", catalog.control_list, name="control_list"),
     path("catalog/controls/<str:ref>/", catalog.control_detail, name="control_detail"),
     path("catalog/providers/<slug:slug>/", catalog.provider_detail, name="provider_detail"),

@@ -144,7 +144,7 @@ AUTHENTICATION_BACKENDS = [
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "accounts:team_list"
+LOGIN_REDIRECT_URL = "home"
 
 # Sessions end after 30 minutes without a request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)

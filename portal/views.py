@@ -1,10 +1,14 @@
+from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from checklists.selectors.team_home import teams_posture
+from portal.accounts.permissions import Landing, landing_for, teams_for
 
 
 @require_GET
@@ -19,8 +23,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-def home(request: HttpRequest):
-    return redirect("accounts:team_list")
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Where everyone starts: see `permissions.landing_for`."""
+    landing, team = landing_for(request.user)
+    if landing == Landing.DASHBOARD:
+        return redirect("checklists:posture_dashboard")
+    if landing == Landing.TEAM:
+        return redirect("checklists:team_home", slug=team.slug)
+    if landing == Landing.PICK:
+        teams = teams_for(request.user).order_by("name")
+        return render(request, "home/pick_team.html", {"rows": teams_posture(teams)})
+    return render(request, "home/no_team.html")
 
 
 @require_GET

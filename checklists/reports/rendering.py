@@ -13,8 +13,8 @@ import weasyprint
 from django.template.loader import render_to_string
 from weasyprint.urls import URLFetcher
 
+from checklists.charts import posture_rows, stacked_bars
 from checklists.models import AnswerStatus, ReportKind
-from checklists.reports.charts import posture_chart
 from checklists.reports.content import ATTACHMENT_NAME, ORGANISATION_FORMAT, canonical_json
 
 KIND_NOTES = {
@@ -22,6 +22,9 @@ KIND_NOTES = {
     "report was generated.",
     ReportKind.FINAL: "The period has ended: this is the report of record for it.",
 }
+
+PROVIDER_CHART_TITLE = "Answers and approvals per provider"
+TEAM_CHART_TITLE = "Answers and approvals per team"
 
 # One line per laid-out page is noise in a worker's log; warnings still come through.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -58,7 +61,9 @@ def team_report_html(report: dict[str, Any], *, verify_url: str) -> str:
         "reports/team_report.html",
         {
             **_common_context(report, verify_url=verify_url),
-            "chart": posture_chart(report["summary"]["providers"]),
+            "chart": stacked_bars(
+                posture_rows(report["summary"]["providers"]), title=PROVIDER_CHART_TITLE
+            ),
             "answer_totals": [(status.label, totals[status.value]) for status in AnswerStatus],
             "counts": [(name.replace("_", " ").capitalize(), n) for name, n in counts.items()],
         },
@@ -72,7 +77,7 @@ def organisation_report_html(report: dict[str, Any], *, verify_url: str) -> str:
         "reports/organisation_report.html",
         {
             **_common_context(report, verify_url=verify_url),
-            "chart": posture_chart(reporting),
+            "chart": stacked_bars(posture_rows(reporting), title=TEAM_CHART_TITLE),
             "silent_teams": [team for team in report["teams"] if not team["has_checklist"]],
             "reporting_teams": reporting,
             "counts": [(name.replace("_", " ").capitalize(), n) for name, n in counts.items()],

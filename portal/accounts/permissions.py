@@ -233,6 +233,12 @@ def may_export_organisation(user: User) -> bool:
     return _active(user) and (user.is_superuser or "export_team" in global_team_perms(user))
 
 
+def may_see_dashboard(user: User) -> bool:
+    """The posture dashboard across teams is for those who see every team (reviewers,
+    auditors, admins); a team's people have their team's home instead."""
+    return _active(user) and (user.is_superuser or "view_team" in global_team_perms(user))
+
+
 # Navigation ----------------------------------------------------------------------------
 
 
@@ -242,6 +248,7 @@ class Navigation:
     audit_trail: bool = False
     organisation_reports: bool = False
     verify_report: bool = False
+    dashboard: bool = False
     admin: bool = False
 
 
@@ -255,8 +262,31 @@ def navigation_for(user: User) -> Navigation:
         audit_trail=may_see_audit_trail(user, team_perms),
         organisation_reports=may_export_organisation(user),
         verify_report=True,
+        dashboard=may_see_dashboard(user),
         admin=bool(user.is_staff),
     )
+
+
+# Where a signed-in person lands ---------------------------------------------------------
+
+
+class Landing:
+    DASHBOARD = "dashboard"  # portal-wide roles: the reviewers' posture dashboard
+    TEAM = "team"  # exactly one team: its home
+    PICK = "pick"  # several teams: choose one
+    NONE = "none"  # no team and no portal-wide role yet
+
+
+def landing_for(user: User) -> tuple[str, Team | None]:
+    """Where `/` takes the user, and the team when it is one team's home."""
+    if not _active(user):
+        return Landing.NONE, None
+    if may_see_dashboard(user):
+        return Landing.DASHBOARD, None
+    teams = list(teams_for(user).order_by("name")[:2])
+    if not teams:
+        return Landing.NONE, None
+    return (Landing.TEAM, teams[0]) if len(teams) == 1 else (Landing.PICK, None)
 
 
 def team_group_name(team: Team, role: str) -> str:

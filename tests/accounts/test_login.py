@@ -30,7 +30,7 @@ def test_it_serves_the_login_page(client, db):
 def test_it_signs_in_and_out(client, member):
     response = _attempt(client, PASSWORD)
     assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:team_list")
+    assert response["Location"] == reverse("home")
     assert client.get(reverse("accounts:team_list")).status_code == 200
     client.post(reverse("logout"))
     assert client.get(reverse("accounts:team_list")).status_code == 302

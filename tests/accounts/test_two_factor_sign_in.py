@@ -55,7 +55,7 @@ def test_without_a_device_only_the_required_roles_are_sent_to_set_one_up(
         assert response["Location"].startswith(ENROL + "?next=")
         assert client.get(reverse("accounts:team_list"))["Location"].startswith(ENROL)
     else:
-        assert response["Location"] == reverse("accounts:team_list")
+        assert response["Location"] == reverse("home")
         assert client.get(reverse("accounts:team_list")).status_code == 200
 
 
@@ -136,7 +136,7 @@ def test_it_refuses_a_wrong_code_and_records_it_without_the_code(client, reviewe
 def test_a_backup_code_works_once(client, reviewer):
     codes = two_factor.backup_codes_regenerate(user=reviewer)
     _password(client, reviewer)
-    assert _code(client, codes[0].upper())["Location"] == reverse("accounts:team_list")
+    assert _code(client, codes[0].upper())["Location"] == reverse("home")
     assert StaticToken.objects.filter(device__user=reviewer).count() == 9
     client.post(reverse("logout"))
 
@@ -223,4 +223,4 @@ def test_it_only_follows_next_within_the_portal(client, reviewer):
     _password(client, reviewer)
     device = TOTPDevice.objects.get(user=reviewer)
     response = _code(client, totp_code(device), next_url="https://evil.example/")
-    assert response["Location"] == reverse("accounts:team_list")
+    assert response["Location"] == reverse("home")

@@ -64,7 +64,7 @@ def test_a_member_submits_and_a_reviewer_approves_with_the_keyboard_only(
     tab_to(page, page.get_by_label("Password"))
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Teams")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 
     tab_to(page, page.get_by_role("link", name="Kopi Kita"))
     page.keyboard.press("Enter")

@@ -15,7 +15,7 @@ def test_a_member_signs_in_opens_the_team_and_signs_out(page, team, other_team, 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
-    expect(page.get_by_role("heading", name="Teams")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
     expect(page.get_by_role("link", name="Kopi Kita")).to_be_visible()
     expect(page.get_by_role("link", name="Ojek Cepat")).to_have_count(0)
 
@@ -83,7 +83,7 @@ def _sign_in(page, username):
     if device is not None:  # reviewers, auditors and admins give a second factor
         page.get_by_label("Authentication code").fill(totp_code(device))
         page.get_by_role("button", name="Verify").click()
-    expect(page.get_by_role("heading", name="Teams")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 
 
 def test_a_member_answers_with_evidence_and_a_reviewer_approves(

@@ -44,7 +44,7 @@ def test_a_reviewer_sets_up_two_factor_signs_out_and_signs_in_with_a_code(page, 
     expect(page.get_by_role("heading", name="Your backup codes")).to_be_visible()
     expect(page.get_by_role("list", name="Backup codes").get_by_role("listitem")).to_have_count(10)
     page.get_by_role("link", name="I have saved my backup codes").click()
-    expect(page.get_by_role("heading", name="Teams")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
     page.get_by_role("link", name="Security").click()
     expect(page.get_by_text("On. You sign in with your password")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
@@ -59,5 +59,5 @@ def test_a_reviewer_sets_up_two_factor_signs_out_and_signs_in_with_a_code(page, 
     device.throttle_reset()  # django-otp makes the next try wait a second; not tested here
     page.get_by_label("Authentication code").fill(totp_code(device))
     page.get_by_role("button", name="Verify").click()
-    expect(page.get_by_role("heading", name="Teams")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
     expect(page.get_by_role("link", name="Review queue")).to_be_visible()

@@ -19,6 +19,7 @@ from tests.checklists.obligations.test_pages import OBLIGATION_URLS
 from tests.checklists.reports.test_access_review_pdf import ACCESS_REVIEW_EXPORT_URLS
 from tests.checklists.reports.test_report_urls import REPORT_URLS
 from tests.checklists.schedule.test_schedule_urls import SCHEDULE_URLS
+from tests.checklists.test_posture_dashboard import DASHBOARD_URLS
 from tests.conftest import make_user
 
 CATALOG_URLS = {"control_list", "control_detail", "provider_detail", "owasp_detail"}
@@ -64,6 +65,7 @@ def _cases(world):
     version = {"expected_version": world["item"].version}
     return {
         "checklist_list": ("get", [team], {}, VIEWERS),
+        "team_home": ("get", [team], {}, VIEWERS),
         "checklist_new": (
             "post",
             [team],
@@ -126,6 +128,7 @@ def test_the_walk_covers_every_checklist_url(world):
         | ACCESS_DECISION_URLS
         | ACCESS_REVIEW_EXPORT_URLS
         | PREVIEW_URLS
+        | DASHBOARD_URLS
     )
     names = {pattern.name for pattern in checklist_urls.urlpatterns} - areas
     assert names == set(_cases(world))
