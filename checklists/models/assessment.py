@@ -120,6 +120,20 @@ class Attestation(models.Model):
         indexes = [
             # The reviewers' queue: submitted attestations, oldest first.
             models.Index(fields=("review_state", "submitted_at"), name="attestation_queue_idx"),
+            # The to-do's stale approvals: has the team approved this control again since?
+            # (selectors.assessments._stale_approvals; index-only, a few entries per probe.)
+            models.Index(
+                fields=("control", "approved_at", "checklist"),
+                condition=models.Q(review_state=ReviewState.APPROVED),
+                name="attestation_reapproved_idx",
+            ),
+            # The to-do's stale approvals: the approvals of the person's teams' checklists
+            # whose review date has passed (selectors.assessments._stale_approvals).
+            models.Index(
+                fields=("checklist", "next_review_due"),
+                condition=models.Q(review_state=ReviewState.APPROVED),
+                name="attestation_review_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:

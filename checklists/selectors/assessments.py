@@ -179,19 +179,22 @@ def grouped(attestations, chapters: dict[str, str]) -> list[dict]:
     return groups
 
 
+def latest_checklists(teams: QuerySet[Team]) -> QuerySet[Checklist]:
+    """Each of the teams' latest checklist: the ones the to-do pages work from."""
+    later = Checklist.objects.filter(team=OuterRef("team"), period__gt=OuterRef("period"))
+    return Checklist.objects.filter(team__in=teams).exclude(Exists(later))
+
+
 def unowned_in_led_teams(user) -> list[dict]:
     """For each team the person leads, how many controls of its latest checklist nobody owns."""
-    latest_period = (
-        Checklist.objects.filter(team=OuterRef("checklist__team"))
-        .order_by("-period")
-        .values("period")[:1]
+    # The few checklists first (none for most people: no second query), then their rows.
+    checklist_ids = list(
+        latest_checklists(teams_for(user, "manage_team")).values_list("pk", flat=True)
     )
+    if not checklist_ids:
+        return []
     return list(
-        Attestation.objects.filter(
-            no_owner_q(),
-            checklist__team__in=teams_for(user, "manage_team"),
-            checklist__period=Subquery(latest_period),
-        )
+        Attestation.objects.filter(no_owner_q(), checklist_id__in=checklist_ids)
         .values(
             team_name=F("checklist__team__name"),
             team_slug=F("checklist__team__slug"),
@@ -264,18 +267,16 @@ def attestation_for_page(*, team: Team, period: str, ref: str) -> QuerySet[Attes
 
 def todo_for(user) -> dict[str, QuerySet[Attestation]]:
     """The person's work in each team's latest checklist: unanswered items they own, answers of
-    theirs sent back, items due soon, and recurring approvals gone stale."""
-    latest_period = (
-        Checklist.objects.filter(team=OuterRef("checklist__team"))
-        .order_by("-period")
-        .values("period")[:1]
-    )
+    theirs sent back, items due soon, and recurring approvals gone stale.
+
+    The person's teams and their latest checklists are read first (one query), so every list
+    below starts from a handful of checklists, never from all answers; someone without a
+    checklist costs no further query."""
+    latest = list(latest_checklists(teams_for(user, "attest_team")).values_list("pk", "team_id"))
+    checklist_ids = [pk for pk, _ in latest]
+    team_ids = sorted({team_id for _, team_id in latest})
     items = with_effective_state(
-        Attestation.objects.filter(
-            checklist__team__in=teams_for(user, "attest_team"),
-            checklist__period=Subquery(latest_period),
-            satisfied_through__isnull=True,
-        )
+        Attestation.objects.filter(checklist_id__in=checklist_ids, satisfied_through__isnull=True)
     ).select_related("checklist__team", "control__source__provider", "owner")
     today = timezone.localdate()
     return {
@@ -290,16 +291,16 @@ def todo_for(user) -> dict[str, QuerySet[Attestation]]:
         )
         .exclude(review_state__in=(ReviewState.APPROVED, ReviewState.SUBMITTED))
         .order_by("due_date"),
-        "stale": _stale_approvals(user),
+        "stale": _stale_approvals(team_ids),
         "access_review_actions": _access_review_actions(user),
     }
 
 
-def _stale_approvals(user) -> QuerySet[Attestation]:
-    """Approvals whose recurrence has passed, in any period, unless the team has approved the
-    same control again since."""
+def _stale_approvals(team_ids: list[int]) -> QuerySet[Attestation]:
+    """Approvals whose recurrence has passed, in any period of the teams, unless the team has
+    approved the same control again since."""
     approved_again = Attestation.objects.filter(
-        checklist__team=OuterRef("checklist__team"),
+        checklist__team_id=OuterRef("checklist__team_id"),
         control=OuterRef("control"),
         review_state=ReviewState.APPROVED,
         approved_at__gt=OuterRef("approved_at"),
@@ -307,12 +308,12 @@ def _stale_approvals(user) -> QuerySet[Attestation]:
     return (
         Attestation.objects.filter(
             _stale(prefix=""),
-            checklist__team__in=teams_for(user, "attest_team"),
+            checklist__team_id__in=team_ids,
             satisfied_through__isnull=True,
         )
         .exclude(Exists(approved_again))
         .select_related("checklist__team", "control__source__provider", "owner")
-        .order_by("next_review_due")
+        .order_by("next_review_due", "pk")
     )
 
 
@@ -370,26 +371,10 @@ def review_queue(
     severity: str = "",
     older_than_days: int | None = None,
 ) -> QuerySet[Attestation]:
-    """Submitted answers on teams the user reviews, oldest first, each with its evidence count
-    and `submitted_by`: the person whose action put it in the queue (a submission, or a change
-    to an approved answer), read from the first audit event since it was submitted."""
-    put_in_queue = AuditEvent.objects.filter(
-        object_type=Attestation._meta.label_lower,
-        object_id=Cast(OuterRef("pk"), CharField()),
-        action__in=QUEUEING_ACTIONS,
-        created_at__gte=OuterRef("submitted_at"),
-    ).order_by("sequence")
-    queue = (
-        Attestation.objects.filter(
-            review_state=ReviewState.SUBMITTED, checklist__team__in=teams_for(user, "review_team")
-        )
-        .select_related("checklist__team", "control__source__provider")
-        .annotate(
-            evidence_count=Count(
-                "evidence_links", filter=Q(evidence_links__withdrawn_at__isnull=True)
-            ),
-            submitted_by=Subquery(put_in_queue.values("actor_label")[:1]),
-        )
+    """Submitted answers on teams the user reviews, oldest first: the bare rows, cheap to count
+    and to page. `with_queue_details` adds what the queue shows; give it one page's rows."""
+    queue = Attestation.objects.filter(
+        review_state=ReviewState.SUBMITTED, checklist__team__in=teams_for(user, "review_team")
     )
     if team:
         queue = queue.filter(checklist__team=team)
@@ -400,6 +385,30 @@ def review_queue(
     if older_than_days:
         queue = queue.filter(submitted_at__lte=timezone.now() - timedelta(days=older_than_days))
     return queue.order_by("submitted_at", "pk")
+
+
+def with_queue_details(attestations: QuerySet[Attestation]) -> QuerySet[Attestation]:
+    """The queue's rows with their team, control, `evidence_count` (links not withdrawn) and
+    `submitted_by`: the person whose action put the answer in the queue (a submission, or a
+    change to an approved answer), read from the first audit event since it was submitted.
+    Both are subqueries per row: cheap for a page, so narrow the rows first."""
+    put_in_queue = AuditEvent.objects.filter(
+        object_type=Attestation._meta.label_lower,
+        object_id=Cast(OuterRef("pk"), CharField()),
+        action__in=QUEUEING_ACTIONS,
+        created_at__gte=OuterRef("submitted_at"),
+    ).order_by("sequence")
+    evidence = (
+        EvidenceLink.objects.filter(attestation=OuterRef("pk"), withdrawn_at__isnull=True)
+        .order_by()
+        .values("attestation")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return attestations.select_related("checklist__team", "control__source__provider").annotate(
+        evidence_count=Coalesce(Subquery(evidence), 0),
+        submitted_by=Subquery(put_in_queue.values("actor_label")[:1]),
+    )
 
 
 def editors_of(attestation: Attestation) -> set[int]:

@@ -1,6 +1,7 @@
 """The reviewers' queue, review decisions, and each person's to-do list."""
 
 from functools import partial
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,13 +50,21 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     queue = selectors.review_queue(
         request.user, **{k: v for k, v in filters.items() if v not in (None, "")}
     )
+    # Count and page the bare queue; only the page's rows get their details.
     page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
+    shown = list(page.object_list.values_list("pk", flat=True))
+    page.object_list = list(selectors.with_queue_details(queue.filter(pk__in=shown)))
     for attestation in page.object_list:
         attestation.needs_comment = rules.approval_needs_comment(
             status=attestation.status, evidence_count=attestation.evidence_count
         )
-    return render(request, "checklists/review_queue.html", {"form": form, "page": page})
+    # The pages' links carry the filters: page 2 of a filtered queue stays filtered.
+    query = urlencode({name: request.GET[name] for name in form.fields if request.GET.get(name)})
+    return render(
+        request,
+        "checklists/review_queue.html",
+        {"form": form, "page": page, "page_query": f"{query}&" if query else ""},
+    )
 
 
 def answer_label(attestation) -> str:
@@ -98,7 +107,9 @@ def review_bulk_approve(request: HttpRequest) -> HttpResponse:
         pk, _, version = value.partition(":")
         if pk.isdigit() and version.isdigit():
             chosen[int(pk)] = int(version)
-    attestations = list(selectors.review_queue(request.user).filter(pk__in=chosen))
+    attestations = list(
+        selectors.with_queue_details(selectors.review_queue(request.user).filter(pk__in=chosen))
+    )
     if not attestations:
         messages.error(request, "Select at least one answer awaiting review.")
         return redirect("checklists:review_queue")
