@@ -6,13 +6,14 @@
 
 Creates a scratch PostgreSQL database (`portal_load` on 127.0.0.1, dropped and made anew),
 loads the catalog, and makes `--teams` teams, each with a lead, two members and a checklist
-for last quarter, plus three reviewers and an auditor. It serves the portal with gunicorn
-(2 workers, loopback only) and runs locust headless (benchmarks/locustfile.py): members answer,
-submit and upload evidence, reviewers approve one by one and in bulk, leads copy the quarter,
-the auditor exports the audit trail. Afterwards it verifies the audit chain and prints, as a
-Markdown table, the requests, failures, p50 and p95 of each action, the deadlocks found in the
-server log, and the verification's exit code. Traffic goes to 127.0.0.1 only, and the run
-stops after `--minutes`.
+for last quarter, plus reviewers and auditors: one account each per simulated user, with an
+authenticator key whose codes the locust users compute at sign-in. It serves the portal with
+gunicorn (2 workers, loopback only) and runs locust headless (benchmarks/locustfile.py):
+members answer, submit and upload evidence, reviewers approve one by one and in bulk, leads
+copy the quarter, the auditor exports the audit trail. Afterwards it verifies the audit chain
+and prints, as a Markdown table, the requests, failures, p50 and p95 of each action, the
+deadlocks found in the server log, and the verification's exit code. Traffic goes to
+127.0.0.1 only, and the run stops after `--minutes`.
 """
 
 import argparse
@@ -38,10 +39,12 @@ from checklists.models import Provider
 from checklists.periods import Quarter
 from checklists.services.checklists import checklist_create
 from portal.accounts import services as accounts
+from portal.accounts import two_factor
 from portal.accounts.permissions import AUDITORS_GROUP, REVIEWERS_GROUP
 
 password = os.environ["LOAD_PASSWORD"]
 teams = int(os.environ["LOAD_TEAMS"])
+users = int(os.environ["LOAD_USERS"])
 provider_sets = [("gopay", "mixpay"), ("codepay", "wechat"), ("gopay", "ucanpay")]
 last = Quarter.current().previous()
 people = {"members": [], "leads": [], "reviewers": [], "auditors": []}
@@ -78,13 +81,18 @@ for number in range(teams):
         {"username": lead.username, "team": team.slug, "providers": list(slugs),
          "periods": periods}
     )
-for number in range(3):
+# Reviewers and auditors sign in with a code; a code works once, so each simulated person
+# gets an account of their own.
+for number in range(max(3, users)):
     reviewer = user(f"load-reviewer-{number}")
     reviewer.groups.add(Group.objects.get(name=REVIEWERS_GROUP))
-    people["reviewers"].append({"username": reviewer.username})
-auditor = user("load-auditor")
-auditor.groups.add(Group.objects.get(name=AUDITORS_GROUP))
-people["auditors"].append({"username": auditor.username})
+    key, _ = two_factor.two_factor_provision(user=reviewer, reason="load test")
+    people["reviewers"].append({"username": reviewer.username, "key": key})
+for number in range(max(1, users)):
+    auditor = user(f"load-auditor-{number}")
+    auditor.groups.add(Group.objects.get(name=AUDITORS_GROUP))
+    key, _ = two_factor.two_factor_provision(user=auditor, reason="load test")
+    people["auditors"].append({"username": auditor.username, "key": key})
 for group in people.values():
     for person in group:
         person["password"] = password
@@ -126,6 +134,7 @@ def main() -> int:
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
         "LOAD_PASSWORD": secrets.token_urlsafe(12),
         "LOAD_TEAMS": str(options.teams),
+        "LOAD_USERS": str(options.users),
         "LOAD_PEOPLE_FILE": str(scratch / "people.json"),
     }
     env.pop("CELERY_BROKER_URL", None)  # tasks run in the web process, as under `make run`

@@ -12,6 +12,7 @@ import random
 import re
 from pathlib import Path
 
+from django_otp.oath import totp
 from locust import HttpUser, between, task
 
 PEOPLE = json.loads(Path(os.environ["LOAD_PEOPLE_FILE"]).read_text())
@@ -28,9 +29,10 @@ class Person(HttpUser):
     role = ""
 
     def on_start(self):
+        # One account per simulated person where there are enough (a sign-in code works once).
         self.me = PEOPLE[self.role].pop(0) if len(PEOPLE[self.role]) > 1 else PEOPLE[self.role][0]
         page = self.client.get("/accounts/login/", name="login page")
-        self.client.post(
+        signed_in = self.client.post(
             "/accounts/login/",
             {
                 "username": self.me["username"],
@@ -39,6 +41,16 @@ class Person(HttpUser):
             },
             name="sign in",
         )
+        if "key" in self.me and "/two-factor/" in signed_in.url:
+            # Reviewers and auditors: the code of their authenticator key, as an app shows it.
+            self.client.post(
+                "/accounts/two-factor/",
+                {
+                    "code": f"{totp(bytes.fromhex(self.me['key'])):06d}",
+                    "csrfmiddlewaretoken": CSRF.search(signed_in.text)[1],
+                },
+                name="sign in: code",
+            )
 
     def _post(self, url: str, data: dict, *, name: str, files=None):
         with self.client.post(url, data, files=files, name=name, catch_response=True) as response:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from checklists.models import AnswerStatus, Attestation, Checklist, Provider, ReviewState
+from checklists.models import AnswerStatus, Attestation, Provider, ReviewState
 from checklists.periods import Quarter
 from checklists.services import answers, evidence, reviews
 from checklists.services.checklists import checklist_create
@@ -234,12 +234,3 @@ def seed_team_checklists(team: Team, reviewer, index: int) -> None:
     _answer(
         fresh[5], dev, AnswerStatus.NOT_IMPLEMENTED, "", "Planned for next quarter; ticket SEC-142."
     )
-
-
-def seed_scale_checklist(team: Team, index: int) -> Checklist | None:
-    """Teams beyond the first few get an empty checklist for this quarter, for scale."""
-    if team.checklists.exists():
-        return None
-    providers = list(Provider.objects.filter(slug__in=TEAM_PROVIDERS[index % len(TEAM_PROVIDERS)]))
-    lead = team.memberships.get(role=Role.LEAD).user
-    return checklist_create(team=team, period=str(Quarter.current()), providers=providers, by=lead)

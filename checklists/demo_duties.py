@@ -193,25 +193,3 @@ def seed_team_duties(team: Team, index: int) -> None:
             note="Access logs checked for the last 30 days; no unknown addresses.",
         )
     notifications.reminder_preference_set(user=ops, frequency=DigestFrequency.WEEKLY)
-
-
-def seed_scale_duties(team: Team) -> None:
-    """Teams beyond the first few: one credential and one incident contact each."""
-    if team.credentials.exists():
-        return
-    lead = team.memberships.get(role=Role.LEAD).user
-    provider = Provider.objects.filter(checklists__team=team).order_by("name").first()
-    if provider is None:
-        return
-    _credential(
-        team, provider, by=lead, owner=lead, created_on=timezone.localdate() - timedelta(days=30)
-    )
-    incidents.contact_create(
-        team=team,
-        by=lead,
-        provider=provider,
-        position=1,
-        name="Security on-call",
-        channel="email",
-        address=f"security@{team.slug}.example.com",
-    )

@@ -145,12 +145,129 @@ def test_it_fills_duties_in_every_state_with_a_leak_in_progress(db):
 
 
 def test_its_scale_teams_hold_duties_too(db):
-    from checklists.models import Credential, Obligation
+    from checklists.models import Credential, IncidentContact, Obligation
 
     _seed("--teams", "12")
     for slug in ("bayar-mudah-wallet", "merchant-0012"):
-        assert Credential.objects.filter(team__slug=slug).count() == 1
+        assert Credential.objects.filter(team__slug=slug).count() == 2
+        assert IncidentContact.objects.filter(team__slug=slug).count() == 4
         assert Obligation.objects.filter(team__slug=slug).exists()
+
+
+SCALE = ("--teams", "8", "--audit-events", "500")
+
+
+def _scale_teams():
+    return Team.objects.exclude(
+        slug__in=["kopi-kita-miniapp", "ojek-cepat-payments", "toko-seru-marketplace"]
+    )
+
+
+def test_its_scale_teams_answer_several_quarters_in_every_state(db):
+    from checklists.models import (
+        AnswerStatus,
+        Attestation,
+        Checklist,
+        EvidenceLink,
+        ReviewDecision,
+        ReviewState,
+    )
+    from checklists.periods import Quarter
+
+    _seed(*SCALE)
+    teams = _scale_teams()
+    quarter = Quarter.current()
+    periods = [
+        str(quarter.previous().previous().previous()),
+        str(quarter.previous().previous()),
+        str(quarter.previous()),
+        str(quarter),
+    ]
+    for team in teams:
+        assert sorted(Checklist.objects.filter(team=team).values_list("period", flat=True)) == (
+            periods
+        )
+    answers = Attestation.objects.filter(checklist__team__in=teams)
+    assert set(answers.values_list("review_state", flat=True)) == set(ReviewState.values)
+    assert set(answers.values_list("status", flat=True)) == set(AnswerStatus.values)
+    assert answers.filter(review_state="draft").exclude(status="unanswered").exists()
+    assert any(answer.is_stale for answer in answers.filter(review_state="approved"))
+    assert ReviewDecision.objects.filter(attestation__in=answers, decision="approved").exists()
+    assert (
+        ReviewDecision.objects.filter(attestation__in=answers, decision="changes-requested")
+        .exclude(comment="")
+        .exists()
+    )
+    links = EvidenceLink.objects.filter(attestation__in=answers)
+    assert {"file", "link"} == set(links.values_list("evidence__kind", flat=True))
+    # Older quarters are mostly approved; the current one is in progress.
+    current = answers.filter(checklist__period=str(quarter), satisfied_through__isnull=True)
+    oldest = answers.filter(checklist__period=periods[0], satisfied_through__isnull=True)
+    assert oldest.filter(review_state="approved").count() > oldest.count() // 2
+    assert current.filter(status="unanswered").count() > 0
+
+
+def test_its_scale_teams_hold_duties_and_access_reviews_in_every_state(db, settings):
+    from django.utils import timezone
+
+    from checklists.models import AccessReview, CampaignState, Evidence, Occurrence
+    from checklists.schedule import Status, status_of
+
+    _seed(*SCALE)
+    teams = _scale_teams()
+    today = timezone.localdate()
+    occurrences = Occurrence.objects.filter(obligation__team__in=teams)
+    assert {status_of(occurrence, today) for occurrence in occurrences} == set(Status)
+    assert any(o.completed_on > o.due_on for o in occurrences.filter(done_at__isnull=False)), (
+        "no duty was done late"
+    )
+    reviews = AccessReview.objects.filter(team__in=teams)
+    assert set(reviews.values_list("state", flat=True)) == set(CampaignState.values)
+    completed = reviews.filter(state=CampaignState.COMPLETED).first()
+    assert completed.result["counts"] and completed.occurrence.done_at is not None
+    # One sealed record per team: every stored blob belongs to an evidence row, and back.
+    files = Evidence.objects.filter(kind="file")
+    assert {path.name for path in settings.EVIDENCE_ROOT.iterdir()} == set(
+        files.values_list("blob_name", flat=True)
+    )
+
+
+def test_its_long_audit_trail_verifies_and_a_second_run_adds_nothing(db):
+    from checklists.models import Attestation
+
+    _seed(*SCALE)
+    events = AuditEvent.objects.count()
+    assert events >= 500
+    out = StringIO()
+    call_command("verify_audit_log", stdout=out)
+    assert "Audit log intact" in out.getvalue()
+    answers = Attestation.objects.count()
+    again = _seed(*SCALE)
+    assert "Demo data already present" in again
+    assert Attestation.objects.count() == answers
+    assert Team.objects.count() == 8
+    # Only the verification the run leaves behind, and a new checkpoint's record.
+    assert AuditEvent.objects.count() - events <= 3
+    call_command("verify_audit_log", stdout=StringIO())
+
+
+def test_it_lengthens_the_audit_trail_to_the_number_asked(db):
+    _seed("--audit-events", "900")
+    assert 900 <= AuditEvent.objects.count() <= 905
+    readers = set(
+        AuditEvent.objects.filter(action="accounts.login.succeeded").values_list(
+            "actor_label", flat=True
+        )
+    )
+    assert readers == {"reviewer", "auditor"}
+
+
+@pytest.mark.parametrize("value", ["-1", "10000001"])
+def test_it_refuses_a_silly_audit_event_count_and_writes_nothing(db, value):
+    with pytest.raises(CommandError, match="--audit-events must be between 0 and 10000000"):
+        _seed("--teams", "8", "--audit-events", value)
+    assert not Team.objects.exists()
+    assert not AuditEvent.objects.exists()
 
 
 def test_it_holds_a_completed_access_review_and_an_open_one_with_flags_and_a_removal(db):

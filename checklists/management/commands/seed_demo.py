@@ -6,12 +6,13 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from checklists import demo_access, demo_data, demo_duties
+from checklists import demo_access, demo_data, demo_duties, demo_scale
 from checklists.services.catalog import catalog_load
 from portal.accounts import services as accounts
 from portal.accounts import two_factor
 from portal.accounts.models import Role, Team
 from portal.accounts.permissions import AUDITORS_GROUP, REVIEWERS_GROUP
+from portal.audit.models import AuditEvent
 from portal.audit.services import checkpoint_create, log_verify
 
 TEAM_NAMES = [
@@ -26,6 +27,7 @@ TEAM_NAMES = [
 TEAMS_WITH_LOGINS = 3
 # Backup codes printed next to a demo login; the rest stay unused.
 DEMO_BACKUP_CODES_SHOWN = 3
+MAX_AUDIT_EVENTS = 10_000_000
 
 
 class Command(BaseCommand):
@@ -38,10 +40,19 @@ class Command(BaseCommand):
             action="store_true",
             help="give the demo logins new passwords and print them again",
         )
+        parser.add_argument(
+            "--audit-events",
+            type=int,
+            default=0,
+            help="lengthen the audit trail to at least this many events with past sign-ins "
+            "and evidence downloads (default 0: none added)",
+        )
 
-    def handle(self, *args, teams: int, reset_passwords: bool, **options):
+    def handle(self, *args, teams: int, reset_passwords: bool, audit_events: int, **options):
         if teams < 1 or teams > 5000:
             raise CommandError("--teams must be between 1 and 5000")
+        if audit_events < 0 or audit_events > MAX_AUDIT_EVENTS:
+            raise CommandError(f"--audit-events must be between 0 and {MAX_AUDIT_EVENTS}")
         logins: list[tuple[str, str, str]] = []
         with transaction.atomic():
             result = catalog_load()
@@ -51,6 +62,7 @@ class Command(BaseCommand):
                     f"{len(result.updated)} updated."
                 )
             reviewer = self._people(logins, reset_passwords)
+            scale_teams = []
             for index in range(teams):
                 team = self._team(index, logins, reset_passwords)
                 if index < TEAMS_WITH_LOGINS:
@@ -60,8 +72,11 @@ class Command(BaseCommand):
                     if index == 0:
                         self._pending_invitation(team)
                 else:
-                    demo_data.seed_scale_checklist(team, index)
-                    demo_duties.seed_scale_duties(team)
+                    scale_teams.append(team)
+            filled = demo_scale.seed_scale_teams(scale_teams, reviewer)
+            if filled:
+                self.stdout.write(f"Scale data: {filled} teams with a year of history.")
+            self._lengthen_audit_trail(audit_events, scale_teams)
             second_factors = self._second_factors(logins)
             checkpoint_create()  # so `verify_audit_log` has a signed head to check against
         log_verify(how="After loading the demo data")  # the audit trail page shows a result
@@ -88,6 +103,15 @@ class Command(BaseCommand):
                 "Demo data already present. Run "
                 "`.venv/bin/python manage.py seed_demo --reset-passwords` for fresh demo logins."
             )
+
+    def _lengthen_audit_trail(self, wanted: int, teams: list[Team]) -> None:
+        missing = wanted - AuditEvent.objects.count()
+        if missing <= 0:
+            return
+        User = get_user_model()
+        readers = list(User.objects.filter(username__in=("reviewer", "auditor")).order_by("pk"))
+        added = demo_scale.record_in_batches(demo_scale.history_entries(teams, readers, missing))
+        self.stdout.write(f"Audit trail: {added} events of past reading added.")
 
     def _pending_invitation(self, team: Team) -> None:
         """One invitation waiting on the team page (its mail goes to the console)."""
