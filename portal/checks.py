@@ -161,3 +161,38 @@ def private_data(app_configs, **kwargs):
                 )
             )
     return warnings
+
+
+@register()
+def object_storage(app_configs, **kwargs):
+    """Evidence or reports kept in a bucket (EVIDENCE_STORAGE / REPORT_STORAGE = s3)."""
+    errors = []
+    places: dict[tuple, list[str]] = {}
+    for setting, alias in (("EVIDENCE_STORAGE", "evidence"), ("REPORT_STORAGE", "reports")):
+        if getattr(settings, setting, "folder") != "s3":
+            continue
+        options = settings.STORAGES.get(alias, {}).get("OPTIONS", {})
+        bucket = options.get("bucket_name") or getattr(settings, "AWS_STORAGE_BUCKET_NAME", None)
+        if not bucket:
+            errors.append(
+                Error(
+                    f"{setting} is s3 but AWS_STORAGE_BUCKET_NAME is not set: "
+                    f"{alias} cannot be stored or read.",
+                    hint="Set AWS_STORAGE_BUCKET_NAME (and AWS_S3_ENDPOINT_URL and "
+                    "AWS_S3_REGION_NAME for a service other than AWS S3), or unset "
+                    f"{setting} to keep {alias} in a folder.",
+                    id="portal.E020",
+                )
+            )
+        places.setdefault((bucket, options.get("location", "")), []).append(setting)
+    for (bucket, prefix), shared_by in places.items():
+        if len(shared_by) > 1:
+            errors.append(
+                Error(
+                    f"Evidence and reports share the prefix {prefix!r} of bucket {bucket!r}: "
+                    "each would list the other's blobs.",
+                    hint="Give EVIDENCE_STORAGE_PREFIX and REPORT_STORAGE_PREFIX different values.",
+                    id="portal.E021",
+                )
+            )
+    return errors

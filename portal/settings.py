@@ -12,6 +12,7 @@ from portal.env import (
     database_config,
     email_config,
     env_bool,
+    env_choice,
     env_int,
     env_list,
     env_str,
@@ -323,6 +324,43 @@ AUDIT_MAC_KEY = env_str("AUDIT_MAC_KEY") or None
 if not AUDIT_MAC_KEY and DEBUG:
     AUDIT_MAC_KEY = local_secret_key(DATA_DIR / "keys" / "audit-mac-key")
 
+# Object storage for evidence and reports (checklists/evidence/stores.py). "folder" (the
+# default) keeps blobs under EVIDENCE_ROOT and REPORT_ROOT; "s3" keeps them in the bucket
+# AWS_STORAGE_BUCKET_NAME of any S3-compatible service through django-storages (STORAGES
+# "evidence" and "reports"), evidence under the key prefix EVIDENCE_STORAGE_PREFIX and reports
+# under REPORT_STORAGE_PREFIX, so web and worker nodes share no volume. REPORT_STORAGE follows
+# EVIDENCE_STORAGE unless set. Only ciphertext is uploaded: evidence is always sealed, and
+# reports kept in a bucket are sealed under EVIDENCE_KEYS too. Without AWS_ACCESS_KEY_ID, boto3
+# finds credentials itself (instance or task role). `manage.py check` reports a missing bucket.
+BLOB_STORAGE_KINDS = ("folder", "s3")
+EVIDENCE_STORAGE = env_choice("EVIDENCE_STORAGE", BLOB_STORAGE_KINDS, "folder")
+REPORT_STORAGE = env_choice("REPORT_STORAGE", BLOB_STORAGE_KINDS, EVIDENCE_STORAGE)
+EVIDENCE_STORAGE_PREFIX = (env_str("EVIDENCE_STORAGE_PREFIX") or "evidence").strip("/")
+REPORT_STORAGE_PREFIX = (env_str("REPORT_STORAGE_PREFIX") or "reports").strip("/")
+S3_OPTIONS = {
+    "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME") or None,
+    "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+    "region_name": env_str("AWS_S3_REGION_NAME") or None,
+    "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE") or None,
+    "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+    "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+    "file_overwrite": True,  # a blob is replaced in place, never saved under a new name
+    "default_acl": None,  # the bucket's own policy: private
+    "max_memory_size": 1024 * 1024,  # a larger download spools to a temp file (ciphertext)
+}
+for _alias, _kind, _prefix in (
+    ("evidence", EVIDENCE_STORAGE, EVIDENCE_STORAGE_PREFIX),
+    ("reports", REPORT_STORAGE, REPORT_STORAGE_PREFIX),
+):
+    if _kind == "s3":
+        STORAGES[_alias] = {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**S3_OPTIONS, "location": _prefix},
+        }
+# botocore's debug lines carry signed request headers and credential lookups: keep them out.
+for _logger in ("boto3", "botocore", "s3transfer", "urllib3"):
+    LOGGING["loggers"][_logger] = {"level": "WARNING"}
+
 # Evidence files (checklists/evidence): encrypted at rest with AES-256-GCM under random names,
 # outside the static and media roots. EVIDENCE_KEYS (or EVIDENCE_KEYS_FILE) is a comma- or
 # newline-separated list of keyid:base64(32 bytes), newest first: the first seals new files,
@@ -332,7 +370,11 @@ if not AUDIT_MAC_KEY and DEBUG:
 # ImproperlyConfigured.
 EVIDENCE_ROOT = Path(env_str("EVIDENCE_ROOT") or DATA_DIR / "evidence")
 # Which BlobStore keeps the sealed blobs (checklists/evidence/stores.py).
-EVIDENCE_STORE = env_str("EVIDENCE_STORE") or "checklists.evidence.stores.FolderStore"
+_BLOB_STORES = {
+    "folder": "checklists.evidence.stores.FolderStore",
+    "s3": "checklists.evidence.stores.StorageStore",
+}
+EVIDENCE_STORE = env_str("EVIDENCE_STORE") or _BLOB_STORES[EVIDENCE_STORAGE]
 # Multipart bodies: refused unread when declared larger than EVIDENCE_MAX_BYTES plus
 # EVIDENCE_UPLOAD_FORM_MARGIN (or than the margin alone, signed out), stopped once that much
 # is received, and a file part from a signed-out request is refused before a byte is kept.
@@ -360,8 +402,9 @@ EVIDENCE_KEYS = [
 # certificates verification trusts; with DEBUG on and none given, the signing certificate.
 # REPORT_TSA_URL names an RFC 3161 timestamp authority: set, signatures are PAdES B-T.
 REPORT_ROOT = Path(env_str("REPORT_ROOT") or DATA_DIR / "reports")
-# The blob store (checklists/evidence/stores.py) that keeps reports, built on REPORT_ROOT.
-REPORT_STORE = env_str("REPORT_STORE") or "checklists.evidence.stores.FolderStore"
+# The blob store (checklists/evidence/stores.py) that keeps reports: on REPORT_ROOT, or the
+# "reports" storage backend.
+REPORT_STORE = env_str("REPORT_STORE") or _BLOB_STORES[REPORT_STORAGE]
 REPORT_SIGNING_KEY_FILE = env_str("REPORT_SIGNING_KEY_FILE") or None
 REPORT_SIGNING_CERT_FILE = env_str("REPORT_SIGNING_CERT_FILE") or None
 REPORT_SIGNING_KEY_PASSPHRASE = env_str("REPORT_SIGNING_KEY_PASSPHRASE") or None
@@ -371,3 +414,4 @@ REPORT_TRUST_ROOT_FILES = env_list("REPORT_TRUST_ROOT_FILES", [])
 REPORT_TSA_URL = env_str("REPORT_TSA_URL") or None
 # Largest PDF the verify page and command accept.
 REPORT_VERIFY_MAX_BYTES = env_int("REPORT_VERIFY_MAX_BYTES", 50 * 1024 * 1024)
+

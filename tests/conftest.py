@@ -20,6 +20,9 @@ from portal.accounts.models import Role
 from portal.accounts.permissions import AUDITORS_GROUP, REVIEWERS_GROUP
 from portal.celery import app as celery_app
 
+# The S3-compatible server on loopback (s3_endpoint, s3_bucket) for the object storage tests.
+pytest_plugins = ["tests.s3_server"]
+
 PASSWORD = "correct horse battery staple"
 
 

@@ -35,7 +35,7 @@ from checklists.evidence.errors import (
 )
 from checklists.evidence.filenames import clean_filename, stored_filename
 from checklists.evidence.scanning import TextScanner
-from checklists.evidence.stores import FolderStore, check_blob_name, evidence_store
+from checklists.evidence.stores import BlobStore, FolderStore, check_blob_name, evidence_store
 from checklists.evidence.types import (
     ALLOWED_SUMMARY,
     BINARY_CONTROL_RE,
@@ -266,16 +266,20 @@ def open_blob(name: str, *, sha256: str | None = None) -> Iterator[bytes]:
     """
     store = evidence_store()
     check_blob_name(name)
-    if sha256 is not None:
-        with store.open(name) as probe:
-            version = crypto.read_header(probe).version
-        if version == 1:
+    handle = store.open(name)  # once: from a bucket, every open downloads the object
+    try:
+        if sha256 is not None and crypto.read_header(handle).version == 1:
             # Version 1 binds no name, so a blob moved here from another file would pass until
             # its hash is known: check the whole file first, and stream only a match.
+            handle.close()
             with store.open(name) as first_pass:
                 for _ in _BlobReader(name, first_pass, sha256):
                     pass
-    handle = store.open(name)
+            handle = store.open(name)
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
     try:
         return _BlobReader(name, handle, sha256)
     except BlobUnreadable as exc:
@@ -292,24 +296,29 @@ def delete_blob(name: str) -> None:
     evidence_store().delete(check_blob_name(name))
 
 
-def is_current(name: str, keyring: crypto.KeyRing) -> bool:
+def is_current(name: str, keyring: crypto.KeyRing, *, store: BlobStore | None = None) -> bool:
     """Whether the blob is in the current format under the newest key."""
-    with evidence_store().open(check_blob_name(name)) as source:
+    with (store or evidence_store()).open(check_blob_name(name)) as source:
         header = crypto.read_header(source)
     return header.version == crypto.VERSION and header.key_id == keyring.current.id
 
 
 def reencrypt_blob(
-    name: str, *, keyring: crypto.KeyRing | None = None, sha256: str | None = None
+    name: str,
+    *,
+    keyring: crypto.KeyRing | None = None,
+    sha256: str | None = None,
+    store: BlobStore | None = None,
 ) -> bool:
     """Re-seal the blob in the current format under the newest key; False if it already is.
 
     With `sha256` the plaintext must match it, or nothing is replaced. Raises BlobUnreadable.
+    `store` is the evidence store unless given (sealed reports are re-sealed the same way).
     """
     keyring = keyring or crypto.load_keyring()
-    if is_current(name, keyring):
+    store = store or evidence_store()
+    if is_current(name, keyring, store=store):
         return False
-    store = evidence_store()
     with store.open(name) as source:
         chunks = crypto.open_chunks(source, keyring, name=name)
 

@@ -1,8 +1,10 @@
-"""Where sealed blobs are kept: a small interface, and a shared folder as its first backend.
+"""Where sealed blobs are kept: a small interface and two backends, a folder (the default) and
+any Django storage backend (an S3-compatible bucket through django-storages).
 
 The store only ever sees ciphertext and random names; encryption, checks and hashing happen
 above it (`storage`). `EVIDENCE_STORE` names the class (dotted path); it is built with no
-arguments and reads its own settings.
+arguments and reads its own settings. Reports use the same classes (`checklists.reports.storage`):
+a folder store on REPORT_ROOT, or a storage store on the "reports" backend.
 """
 
 import os
@@ -15,6 +17,8 @@ from typing import BinaryIO, Protocol, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files import File
+from django.core.files.storage import InvalidStorageError, Storage, storages
 from django.utils.module_loading import import_string
 
 T = TypeVar("T")
@@ -31,6 +35,9 @@ def check_blob_name(name: str) -> str:
 
 
 class BlobStore(Protocol):
+    # True when blobs leave the portal's own machines: whatever is kept there is ciphertext.
+    off_site: bool
+
     def put(self, name: str, write: Callable[[BinaryIO], T]) -> T:
         """Store what write(handle) writes under name, replacing any blob of that name, only if
         write returns; on any exception nothing is kept and the old blob stays."""
@@ -57,6 +64,8 @@ def _fsync_directory(path: Path) -> None:
 
 class FolderStore:
     """Blobs as files in EVIDENCE_ROOT (mode 0700), written to a temp file, fsynced, renamed."""
+
+    off_site = False
 
     def __init__(self, root: Path | str | None = None) -> None:
         self._root = Path(root if root is not None else settings.EVIDENCE_ROOT)
@@ -102,6 +111,68 @@ class FolderStore:
 
     def names(self) -> list[str]:
         return sorted(p.name for p in self.root.iterdir() if BLOB_NAME_RE.fullmatch(p.name))
+
+
+EVIDENCE_ALIAS = "evidence"
+REPORTS_ALIAS = "reports"
+
+
+class StorageStore:
+    """Blobs as objects of a Django storage backend, `STORAGES[alias]` ("evidence" by default):
+    with django-storages' S3Storage, the key is its location (a prefix), "/", and the name.
+
+    put() lets `write` fill a local temporary file (ciphertext, never visible by name), then
+    uploads it in one call: an object store never sees half a blob, and a failed write uploads
+    nothing, so the old object stays. The backend must replace an object in place (S3 does, with
+    django-storages' default file_overwrite); one that stores the new bytes under another name
+    is refused, and the stray copy removed.
+    """
+
+    off_site = True
+
+    def __init__(self, alias: str = EVIDENCE_ALIAS) -> None:
+        self.alias = alias
+
+    @property
+    def storage(self) -> Storage:
+        try:
+            return storages[self.alias]
+        except InvalidStorageError as exc:
+            raise ImproperlyConfigured(
+                f"STORAGES has no {self.alias!r} backend for the blob store (set "
+                "EVIDENCE_STORAGE=s3 and the AWS_* settings, or add it to STORAGES)"
+            ) from exc
+
+    def put(self, name: str, write: Callable[[BinaryIO], T]) -> T:
+        check_blob_name(name)
+        storage = self.storage
+        with tempfile.TemporaryFile(prefix=_TEMP_PREFIX) as handle:
+            result = write(handle)
+            handle.flush()
+            handle.seek(0)
+            stored = storage.save(name, File(handle, name=name))
+        if stored != name:
+            storage.delete(stored)
+            raise ImproperlyConfigured(
+                f"the {self.alias!r} storage backend saved a blob under another name instead of "
+                "replacing it: configure it to overwrite (S3Storage: file_overwrite=True; "
+                "FileSystemStorage: allow_overwrite=True)"
+            )
+        return result
+
+    def open(self, name: str) -> BinaryIO:
+        return self.storage.open(check_blob_name(name), "rb")
+
+    def exists(self, name: str) -> bool:
+        return self.storage.exists(check_blob_name(name))
+
+    def delete(self, name: str) -> None:
+        self.storage.delete(check_blob_name(name))
+
+    def names(self) -> list[str]:
+        """Every blob under the backend's location; S3Storage pages through the listing."""
+        _folders, files = self.storage.listdir("")
+        return sorted(name for name in files if BLOB_NAME_RE.fullmatch(name))
 
 
 def evidence_store() -> BlobStore:
