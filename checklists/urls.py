@@ -11,6 +11,7 @@ from checklists.views import (
     evidence_preview,
     incidents,
     obligations,
+    oscal,
     reports,
     reviews,
     schedule,
@@ -30,6 +31,7 @@ urlpatterns = [
     path("catalog/controls/<str:ref>/", catalog.control_detail, name="control_detail"),
     path("catalog/providers/<slug:slug>/", catalog.provider_detail, name="provider_detail"),
     path("catalog/owasp/<str:code>/", catalog.owasp_detail, name="owasp_detail"),
+    path("catalog/oscal.json", oscal.oscal_catalog, name="oscal_catalog"),
     path("teams/<slug:slug>/checklists/", checklists.checklist_list, name="checklist_list"),
     path("teams/<slug:slug>/checklists/new", checklists.checklist_new, name="checklist_new"),
     path(
@@ -41,6 +43,11 @@ urlpatterns = [
         "teams/<slug:slug>/checklists/<str:period>/owners",
         checklists.checklist_assign_owner,
         name="checklist_assign_owner",
+    ),
+    path(
+        "teams/<slug:slug>/checklists/<str:period>/oscal.json",
+        oscal.oscal_assessment_results,
+        name="oscal_assessment_results",
     ),
     path(answer, checklists.attestation_detail, name="attestation_detail"),
     path(answer + "save", checklists.attestation_save, name="attestation_save"),

@@ -50,6 +50,9 @@ from portal.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 FORMAT = "compliance-portal/team-report"
 FORMAT_VERSION = 1
 ATTACHMENT_NAME = "report.json"
+# A team report also carries its checklist as OSCAL assessment results, under a name that sorts
+# after the JSON twin's, so the twin stays the first attachment (`pdfdetach -save 1`).
+OSCAL_ATTACHMENT_NAME = "report.oscal-assessment-results.json"
 
 
 def portal_version() -> str:

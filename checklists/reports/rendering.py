@@ -42,6 +42,15 @@ class RenderedPdf:
     content: bytes  # the attached JSON
 
 
+@dataclass(frozen=True)
+class ExtraAttachment:
+    """A file the PDF carries besides its JSON twin (a team report's OSCAL results)."""
+
+    name: str
+    data: bytes
+    description: str
+
+
 def _common_context(report: dict[str, Any], *, verify_url: str) -> dict[str, Any]:
     kind = ReportKind(report["kind"])
     return {
@@ -85,7 +94,9 @@ def organisation_report_html(report: dict[str, Any], *, verify_url: str) -> str:
     )
 
 
-def html_to_pdf(html: str, *, content: bytes, title: str) -> RenderedPdf:
+def html_to_pdf(
+    html: str, *, content: bytes, title: str, extra: tuple[ExtraAttachment, ...] = ()
+) -> RenderedPdf:
     document = weasyprint.HTML(string=html, url_fetcher=_NoFetching()).render()
     attachment = weasyprint.Attachment(
         string=content,
@@ -94,16 +105,29 @@ def html_to_pdf(html: str, *, content: bytes, title: str) -> RenderedPdf:
         description=f"{title}: the facts of this report as JSON",
         relationship="Data",
     )
-    data = document.write_pdf(attachments=[attachment], pdf_identifier=None)
+    attachments = [attachment] + [
+        weasyprint.Attachment(
+            string=file.data,
+            url_fetcher=_NoFetching(),
+            name=file.name,
+            description=file.description,
+            relationship="Data",
+        )
+        for file in extra
+    ]
+    data = document.write_pdf(attachments=attachments, pdf_identifier=None)
     return RenderedPdf(data=data, page_count=len(document.pages), content=content)
 
 
-def render_report(report: dict[str, Any], *, verify_url: str) -> RenderedPdf:
-    """A team report, or the organisation report, as a PDF with its JSON attached."""
+def render_report(
+    report: dict[str, Any], *, verify_url: str, extra: tuple[ExtraAttachment, ...] = ()
+) -> RenderedPdf:
+    """A team report, or the organisation report, as a PDF with its JSON attached (and any
+    `extra` files after it)."""
     if report["format"] == ORGANISATION_FORMAT:
         title = f"Organisation {report['period']['quarter']} compliance report"
         html = organisation_report_html(report, verify_url=verify_url)
     else:
         title = f"{report['team']['name']} {report['period']['quarter']} compliance report"
         html = team_report_html(report, verify_url=verify_url)
-    return html_to_pdf(html, content=canonical_json(report), title=title)
+    return html_to_pdf(html, content=canonical_json(report), title=title, extra=extra)

@@ -27,6 +27,7 @@ from checklists.models import (
     ReportScope,
     RequestedVia,
 )
+from checklists.oscal.services import assessment_results_for_report
 from checklists.periods import Quarter
 from checklists.reports import content, rendering, signing, storage, verification
 from portal.accounts.models import Team
@@ -185,8 +186,25 @@ def produce_team_report(
     )
     report["export"] = {"id": export_id}
     report["signer"] = {"subject": signer.subject, "certificate_sha256": signer.fingerprint}
+    extra: tuple[rendering.ExtraAttachment, ...] = ()
+    if team is not None:
+        oscal = assessment_results_for_report(team=team, quarter=quarter)
+        report["oscal_assessment_results"] = {
+            "attachment": content.OSCAL_ATTACHMENT_NAME,
+            "sha256": oscal.sha256,
+            "size": oscal.size,
+        }
+        extra = (
+            rendering.ExtraAttachment(
+                name=content.OSCAL_ATTACHMENT_NAME,
+                data=oscal.data,
+                description=f"{team.name} {quarter} checklist as OSCAL assessment results",
+            ),
+        )
     started = time.perf_counter()
-    rendered = rendering.render_report(report, verify_url=reverse("checklists:report_verify"))
+    rendered = rendering.render_report(
+        report, verify_url=reverse("checklists:report_verify"), extra=extra
+    )
     rendered_at = time.perf_counter()
     pdf = signing.sign_pdf(rendered.data, signer)
     signed_at = time.perf_counter()

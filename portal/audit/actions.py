@@ -104,6 +104,7 @@ ACTIONS: dict[str, tuple[str, Group]] = {
     "checklists.report.retried": ("Report tried again", REPORTS),
     "checklists.report.downloaded": ("Report downloaded", REPORTS),
     "checklists.access_review.exported": ("Access review report produced", REPORTS),
+    "checklists.oscal.results_exported": ("OSCAL assessment results exported", REPORTS),
     # Obligations
     "checklists.obligation.created": ("Obligation created", OBLIGATIONS),
     "checklists.obligation.updated": ("Obligation changed", OBLIGATIONS),

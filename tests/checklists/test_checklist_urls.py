@@ -19,6 +19,7 @@ from tests.checklists.obligations.test_pages import OBLIGATION_URLS
 from tests.checklists.reports.test_access_review_pdf import ACCESS_REVIEW_EXPORT_URLS
 from tests.checklists.reports.test_report_urls import REPORT_URLS
 from tests.checklists.schedule.test_schedule_urls import SCHEDULE_URLS
+from tests.checklists.test_oscal_pages import OSCAL_URLS
 from tests.checklists.test_posture_dashboard import DASHBOARD_URLS
 from tests.conftest import make_user
 
@@ -129,6 +130,7 @@ def test_the_walk_covers_every_checklist_url(world):
         | ACCESS_REVIEW_EXPORT_URLS
         | PREVIEW_URLS
         | DASHBOARD_URLS
+        | OSCAL_URLS
     )
     names = {pattern.name for pattern in checklist_urls.urlpatterns} - areas
     assert names == set(_cases(world))
