@@ -203,14 +203,16 @@ def events_filter(
 ) -> QuerySet[AuditEvent]:
     """Narrow `events` by the audit page filters, in the database.
 
-    `actor` is a username (as it was when the event was recorded) or NO_PERSON; `what` a
-    group of actions (portal.audit.actions); `action` one dotted name, or a prefix ending
-    in "*"; `q` a piece of the object's name.
+    `actor` is a username (as it was when the event was recorded, or the person's now) or
+    NO_PERSON; `what` a group of actions (portal.audit.actions); `action` one dotted name, or
+    a prefix ending in "*"; `q` a piece of the object's name.
     """
     if actor == NO_PERSON:
         events = events.filter(actor_label="")
     elif actor:
-        events = events.filter(actor_label=actor)
+        # What they did through an API token carries the token's name, not theirs.
+        person = get_user_model().objects.filter(username=actor).values("pk")
+        events = events.filter(Q(actor_label=actor) | Q(actor_id__in=person))
     if what:
         events = events.filter(action__in=actions.actions_in(what))
     if action.endswith("*"):

@@ -97,6 +97,14 @@ def test_it_filters_by_actor_action_team_and_object(client, auditor, team, lead,
     assert seen == {"tests.mine.done", "accounts.team.created"}
 
 
+def test_the_actor_filter_finds_what_a_person_did_through_a_token(client, auditor, lead, trail):
+    audit.record(
+        "tests.by.token", actor=lead, actor_label="deploy (API token cpt_ab12cd34 of lead)"
+    )
+    seen = actions_seen(client, auditor, f"?actor={lead.username}&action=tests.*")
+    assert seen == {"tests.mine.done", "tests.by.token"}
+
+
 def test_it_filters_by_date_range(client, auditor, trail):
     with tampering() as cursor:
         cursor.execute(
