@@ -57,9 +57,13 @@ INSTALLED_APPS = [
     "csp",
     "django_guid",
     "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's assets, served as the portal's static files
     "portal.accounts",
     "portal.audit",
     "checklists",
+    "portal.api",
 ]
 
 MIDDLEWARE = [
@@ -415,3 +419,75 @@ REPORT_TSA_URL = env_str("REPORT_TSA_URL") or None
 # Largest PDF the verify page and command accept.
 REPORT_VERIFY_MAX_BYTES = env_int("REPORT_VERIFY_MAX_BYTES", 50 * 1024 * 1024)
 
+# The API (portal/api): a token (Authorization: Bearer cpt_…) or the signed-in session, which
+# must have finished two-factor sign-in like any page. Requests per minute, counted in the
+# shared cache: per token, per signed-in person, per address for anonymous requests, and
+# refused tokens per address.
+API_TOKEN_RATE_PER_MINUTE = env_int("API_TOKEN_RATE_PER_MINUTE", 600)
+API_USER_RATE_PER_MINUTE = env_int("API_USER_RATE_PER_MINUTE", 600)
+API_ANON_RATE_PER_MINUTE = env_int("API_ANON_RATE_PER_MINUTE", 60)
+API_REFUSED_TOKEN_RATE_PER_MINUTE = env_int("API_REFUSED_TOKEN_RATE_PER_MINUTE", 30)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.api.throttles.TokenRateThrottle",
+        "portal.api.throttles.UserRateThrottle",
+        "portal.api.throttles.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_token": f"{API_TOKEN_RATE_PER_MINUTE}/minute",
+        "api_user": f"{API_USER_RATE_PER_MINUTE}/minute",
+        "api_anon": f"{API_ANON_RATE_PER_MINUTE}/minute",
+        "api_refused_token": f"{API_REFUSED_TOKEN_RATE_PER_MINUTE}/minute",
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "portal.api.errors.api_exception_handler",
+}
+
+# The API's OpenAPI 3 description (drf-spectacular) at /api/schema/, and Swagger UI at
+# /api/docs/. Swagger UI's assets come from drf-spectacular-sidecar through the portal's own
+# static files, since the Content-Security-Policy allows scripts and styles from 'self' only.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Compliance portal API",
+    "DESCRIPTION": (
+        "Read a team's checklists, answers, what is due and its signed reports, and upload "
+        "evidence, through the same checks and audit trail as the portal's pages.\n\n"
+        "Authenticate with an API token, `Authorization: Bearer cpt_…`: your own from "
+        "**Your API tokens** (`/accounts/api-tokens/`), or for a pipeline a service account's, "
+        "which a team lead makes (`/teams/<team>/service-accounts/`). "
+        "A token reaches its own team only; another team's "
+        "objects answer 404. The `read` scope reads; `evidence-write` also uploads evidence. "
+        "An expired or revoked token answers 401, a read token that tries to write 403. "
+        "Signed-in people may also use the API from their browser session.\n\n"
+        'Every refusal is JSON: `{"detail": "…", "code": "…", "errors": {"field": ["…"]}}` '
+        "(`errors` for invalid input only). Evidence refused by the portal (a secret found in "
+        "it, a type it does not take, too large, a period that ends before it starts) answers "
+        "400 with the reason, and nothing is stored.\n\n"
+        "A pipeline client: `/api/client/upload_evidence.py`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "TAGS": [
+        {"name": "caller", "description": "Who the token or session acts as."},
+        {"name": "teams", "description": "The teams you may see."},
+        {"name": "checklists", "description": "A team's checklists and their answers."},
+        {"name": "evidence", "description": "Evidence of an answer: list and upload."},
+        {"name": "due", "description": "What waits for a team, with due dates."},
+        {"name": "obligations", "description": "Occurrences of recurring duties."},
+        {"name": "reports", "description": "Signed PDF reports."},
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "AnswerStatusEnum": "checklists.models.AnswerStatus",
+        "ReportStatusEnum": "checklists.models.ExportStatus",
+        "OccurrenceStatusEnum": "portal.api.serializers.OCCURRENCE_STATUSES",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+}

@@ -295,6 +295,7 @@ _RULES = (
     _Rule("a Stripe live secret key", r"(?:sk|rk)_live_[0-9A-Za-z]{16,}"),
     _Rule("a GitHub token", r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})"),
     _Rule("a Slack token", r"xox[abposr]-[A-Za-z0-9-]{10,}"),
+    _Rule("an API token of this portal", r"cpt_[a-z0-9]{8}_[A-Za-z0-9]{40}(?![A-Za-z0-9])"),
     _Rule("a Slack webhook URL", r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/"),
     _Rule("a JSON Web Token", r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"),
     _Rule(

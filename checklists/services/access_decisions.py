@@ -31,6 +31,7 @@ from checklists.models.access_reviews import (
 )
 from checklists.services import obligations
 from checklists.services.common import refuse, refuse_secrets_by_field
+from portal.accounts.permissions import decision_refusal
 from portal.audit import services as audit
 from portal.audit.chain import canonical_dumps
 
@@ -83,6 +84,7 @@ def entry_decide(
     *, entry: AccessEntry, by, decision: str, new_role: str = "", reason: str = ""
 ) -> AccessEntry:
     """Decide (or decide again) on one account of a campaign in review or pending actions."""
+    refuse(decision_refusal(by))
     new_role, reason = new_role.strip(), reason.strip()
     refuse_secrets_by_field(new_role=new_role, reason=reason)
     with transaction.atomic():
@@ -143,6 +145,7 @@ def bulk_keepable(review: AccessReview, by) -> QuerySet[AccessEntry]:
 def entries_keep_bulk(*, review: AccessReview, by, entry_ids: Iterable[int]) -> list[AccessEntry]:
     """Keep the listed entries that may still be kept at once (others are left as they are).
     Returns those kept."""
+    refuse(decision_refusal(by))
     entry_ids = list(entry_ids)
     with transaction.atomic():
         review = _lock_review(review)
@@ -190,6 +193,7 @@ def entries_keep_bulk(*, review: AccessReview, by, entry_ids: Iterable[int]) -> 
 
 def entry_action_done(*, entry: AccessEntry, by, note: str) -> AccessEntry:
     """A lead confirms the revocation or role change was carried out on the system."""
+    refuse(decision_refusal(by))
     note = note.strip()
     refuse(fields={"note": None if note else "Say what was done on the system, and when."})
     refuse_secrets_by_field(note=note)
@@ -286,6 +290,7 @@ def _result(review: AccessReview, entries: list[AccessEntry]) -> dict:
 
 def access_review_complete(*, review: AccessReview, by) -> AccessReview:
     """Seal the campaign's result and complete the open occurrence of its obligation."""
+    refuse(decision_refusal(by))
     with transaction.atomic():
         review = _lock_review(review)
         entries = list(

@@ -43,7 +43,7 @@ from checklists.schedule import Rule, Status, status_of
 from checklists.services.common import plain, refuse, refuse_secrets_by_field
 from checklists.services.evidence import evidence_row, seal_upload
 from portal.accounts.models import Team
-from portal.accounts.permissions import team_member_ids
+from portal.accounts.permissions import decision_refusal, team_member_ids
 from portal.audit import services as audit
 
 
@@ -472,10 +472,12 @@ def occurrence_complete(
     evidence: Sequence[Evidence] = (),
     upload=None,
     evidence_description: str = "",
+    evidence_valid_from: date | None = None,
+    evidence_valid_until: date | None = None,
 ) -> Occurrence:
     """Record that the duty was done: who, when, a note and evidence (the team's existing
-    evidence, and/or a file uploaded with it). Done at once unless the kind asks a second
-    person to confirm it.
+    evidence, and/or a file uploaded with it, valid from and until the dates given). Done at
+    once unless the kind asks a second person to confirm it.
 
     The rules are asked before the file is scanned and stored, so a refused completion stores
     nothing, and again under the row lock; a refusal or failure there removes the stored file.
@@ -484,6 +486,13 @@ def occurrence_complete(
     done_on = done_on or today
     evidence = list(evidence)
     refuse_secrets_by_field(note=note, evidence_description=evidence_description)
+    refuse(
+        fields={
+            "evidence_valid_until": rules.evidence_period_problem(
+                evidence_valid_from, evidence_valid_until
+            )
+        }
+    )
     asked = {
         "note": note,
         "done_on": done_on,
@@ -508,8 +517,8 @@ def occurrence_complete(
                     team=obligation.team,
                     blob=blob,
                     description=evidence_description,
-                    valid_from=None,
-                    valid_until=None,
+                    valid_from=evidence_valid_from,
+                    valid_until=evidence_valid_until,
                     by=by,
                 )
                 evidence.append(stored)
@@ -523,6 +532,8 @@ def occurrence_complete(
                             "name": stored.original_name,
                             "sha256": stored.sha256,
                             "size": stored.size,
+                            "valid_from": plain(evidence_valid_from),
+                            "valid_until": plain(evidence_valid_until),
                             "occurrence": occurrence.pk,
                         },
                     )
@@ -561,6 +572,7 @@ def occurrence_complete(
 
 def _confirmation_refusal(occurrence: Occurrence, by) -> None:
     refuse(
+        decision_refusal(by),
         obligation_retired_problem(occurrence.obligation),
         rules.why_not_confirmable(
             completed_by_id=occurrence.completed_by_id,

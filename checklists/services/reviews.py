@@ -12,6 +12,7 @@ from checklists.models import Attestation, Decision, ReviewDecision, ReviewState
 from checklists.selectors.assessments import editors_of
 from checklists.services import obligations
 from checklists.services.common import locked, plain, refuse, refuse_secrets_by_field
+from portal.accounts.permissions import decision_refusal
 from portal.audit import services as audit
 
 
@@ -23,6 +24,7 @@ def _refuse_for(attestation: Attestation, problem: str | None) -> None:
 def review_approve(
     *, attestation: Attestation, by, expected_version: int, comment: str = ""
 ) -> ReviewDecision:
+    refuse(decision_refusal(by))
     refuse_secrets_by_field(comment=comment)
     with transaction.atomic():
         attestation = locked(attestation, expected_version)
@@ -56,6 +58,7 @@ def review_approve(
 def review_request_changes(
     *, attestation: Attestation, by, comment: str, expected_version: int
 ) -> ReviewDecision:
+    refuse(decision_refusal(by))
     refuse(
         fields={"comment": rules.review_comment_problem(requesting_changes=True, comment=comment)}
     )

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from portal.accounts.models import Role
+from portal.accounts.permissions import is_service_account
 
 
 class LoginForm(AuthenticationForm):
@@ -9,6 +10,12 @@ class LoginForm(AuthenticationForm):
         max_length=150,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
+
+    def confirm_login_allowed(self, user):
+        # A service account acts only through API tokens; refused like a wrong password.
+        if is_service_account(user):
+            raise self.get_invalid_login_error()
+        super().confirm_login_allowed(user)
 
 
 class InvitationForm(forms.Form):

@@ -127,6 +127,30 @@ def may_review_any_team(user: User) -> bool:
     return "review_team" in perms_on_some_team(user)
 
 
+# Service accounts ----------------------------------------------------------------------
+
+SERVICE_ACCOUNT_NO_ROLES = (
+    "A service account belongs to its team only; it cannot join teams or hold a portal-wide "
+    "role such as security reviewer or auditor."
+)
+SERVICE_ACCOUNT_DECIDES = (
+    "A service account cannot approve, confirm or send back anything: a person decides."
+)
+
+
+def is_service_account(user) -> bool:
+    """Whether the user is a team's service account (portal.api), which acts only through
+    API tokens. The answer is cached on the user object."""
+    return getattr(user, "service_account", None) is not None
+
+
+def decision_refusal(user) -> str | None:
+    """Why `user` may not take a reviewer's or confirmer's decision (approve, request
+    changes, confirm or send back a duty, decide an account's access), or None. The one
+    place that says a service account never approves anything."""
+    return SERVICE_ACCOUNT_DECIDES if is_service_account(user) else None
+
+
 # Who may join a team, and who may hold a portal-wide role -------------------------------
 
 
@@ -140,6 +164,8 @@ def team_join_refusal(user) -> str | None:
     """Why `user` may not be added to a team, or None if they may."""
     if not user.is_active:
         return f"{user} is deactivated and cannot join a team."
+    if is_service_account(user):
+        return SERVICE_ACCOUNT_NO_ROLES
     roles = global_role_names(user)
     if roles:
         return (
@@ -170,6 +196,8 @@ def global_role_refusal(user, group_name: str) -> str | None:
     """Why `user` may not be given the portal-wide role `group_name`, or None if they may."""
     if group_name not in GLOBAL_GROUP_PERMISSIONS:
         return f"Unknown portal role {group_name!r}."
+    if is_service_account(user):
+        return SERVICE_ACCOUNT_NO_ROLES
     refusal = _team_member_refusal(user, group_name)
     if refusal:
         return refusal
@@ -189,6 +217,8 @@ def groups_refusal(user, names: set[str]) -> str | None:
         n for n in current if _TEAM_GROUP_RE.match(n)
     }:
         return "Team roles are given on the team's page or in the Teams admin, not as groups."
+    if chosen and user.pk and is_service_account(user):
+        return SERVICE_ACCOUNT_NO_ROLES
     if chosen and user.pk:
         return _team_member_refusal(user, chosen[0])
     return None

@@ -19,6 +19,7 @@ REVIEWS = Group("reviews", "Reviews")
 EVIDENCE = Group("evidence", "Evidence")
 REPORTS = Group("reports", "Reports")
 ACCOUNTS = Group("accounts", "Sign-in & accounts")
+API = Group("api", "API tokens")
 OBLIGATIONS = Group("obligations", "Obligations")
 ACCESS_REVIEWS = Group("access-reviews", "Access reviews")
 CREDENTIALS = Group("credentials", "Credentials")
@@ -34,6 +35,7 @@ GROUPS = (
     EVIDENCE,
     REPORTS,
     ACCOUNTS,
+    API,
     OBLIGATIONS,
     ACCESS_REVIEWS,
     CREDENTIALS,
@@ -80,6 +82,11 @@ ACTIONS: dict[str, tuple[str, Group]] = {
     "accounts.two_factor.backup_codes_regenerated": ("New backup codes made", ACCOUNTS),
     "accounts.two_factor.disabled": ("Two-factor sign-in turned off", ACCOUNTS),
     "accounts.two_factor.reset": ("Two-factor sign-in reset", ACCOUNTS),
+    "api.token.created": ("API token created", API),
+    "api.token.revoked": ("API token revoked", API),
+    "api.token.used": ("API token used", API),
+    "api.token.refused": ("API token refused", API),
+    "api.service_account.created": ("Service account created", API),
     # Checklists and answers
     "checklists.checklist.created": ("Checklist created", ANSWERS),
     "checklists.attestation.assigned": ("Answer assigned", ANSWERS),

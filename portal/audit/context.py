@@ -1,7 +1,7 @@
 """How a change reached the portal (address, user agent, request id), for the audit trail."""
 
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -12,12 +12,15 @@ from django_guid import get_guid
 class RequestContext:
     ip: str | None = None
     user_agent: str = ""
+    # Who every event of the request names instead of the user, e.g. the API token used.
+    actor_label: str = ""
 
 
+_OUTSIDE_REQUESTS = RequestContext()
 # RequestContext is a frozen dataclass, so sharing the default instance is safe.
 _current: ContextVar[RequestContext] = ContextVar(
     "audit_request_context",
-    default=RequestContext(),  # noqa: B039
+    default=_OUTSIDE_REQUESTS,  # noqa: B039
 )
 
 
@@ -31,6 +34,14 @@ def reset(token) -> None:
 
 def current() -> RequestContext:
     return _current.get()
+
+
+def act_as(label: str) -> None:
+    """From now until the request ends, every event names `label` as its actor. Only inside
+    a request (RequestContextMiddleware), whose end undoes it; elsewhere nothing changes."""
+    now = _current.get()
+    if now is not _OUTSIDE_REQUESTS:
+        _current.set(replace(now, actor_label=label))
 
 
 def request_id() -> str:

@@ -45,6 +45,8 @@ _CALENDAR_FEED_RE = re.compile(r"(?P<path>/calendar/)[^/\s\"'?]+\.ics")
 _INVITATION_RE = re.compile(
     r"(?P<path>(?:/|%2F)invitations(?:/|%2F))[A-Za-z0-9_-]{16,}", re.IGNORECASE
 )
+# The portal's own API tokens: the visible prefix stays, the secret goes.
+_API_TOKEN_RE = re.compile(r"\b(?P<prefix>cpt_[a-z0-9]{8})_[A-Za-z0-9]{40}(?![A-Za-z0-9])")
 # 40 and 64 hex digits: SHA-1/SHA-256 digests, but also the shape of many API secrets; a log
 # line cannot tell them apart, so both are masked there.
 _HEX_SECRET_LENGTHS = {40, 64}
@@ -87,6 +89,7 @@ def _redact_structured(text: str) -> str:
     )
     text = _CALENDAR_FEED_RE.sub(lambda m: m.group("path") + MASK + ".ics", text)
     text = _INVITATION_RE.sub(lambda m: m.group("path") + MASK, text)
+    text = _API_TOKEN_RE.sub(lambda m: m.group("prefix") + "_" + MASK, text)
     return _PAIR_RE.sub(lambda m: m.group("name") + MASK, text)
 
 

@@ -160,7 +160,7 @@ def _event(entry: Entry, how) -> AuditEvent:
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     obj = entry.obj
-    label = entry.actor_label or (actor.get_username() if actor else "")
+    label = how.actor_label or entry.actor_label or (actor.get_username() if actor else "")
     return AuditEvent(
         actor=actor,
         actor_label=redact_audit(label)[:150],

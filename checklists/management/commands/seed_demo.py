@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from checklists import demo_access, demo_data, demo_duties, demo_scale
+from checklists import demo_access, demo_api, demo_data, demo_duties, demo_scale
 from checklists.services.catalog import catalog_load
 from portal.accounts import services as accounts
 from portal.accounts import two_factor
@@ -54,6 +54,7 @@ class Command(BaseCommand):
         if audit_events < 0 or audit_events > MAX_AUDIT_EVENTS:
             raise CommandError(f"--audit-events must be between 0 and {MAX_AUDIT_EVENTS}")
         logins: list[tuple[str, str, str]] = []
+        pipeline_token = None
         with transaction.atomic():
             result = catalog_load()
             if result.changed:
@@ -71,6 +72,7 @@ class Command(BaseCommand):
                     demo_access.seed_team_access_reviews(team, reviewer)
                     if index == 0:
                         self._pending_invitation(team)
+                        pipeline_token = demo_api.seed_pipeline_token(team, renew=reset_passwords)
                 else:
                     scale_teams.append(team)
             filled = demo_scale.seed_scale_teams(scale_teams, reviewer)
@@ -102,6 +104,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Demo data already present. Run "
                 "`.venv/bin/python manage.py seed_demo --reset-passwords` for fresh demo logins."
+            )
+        if pipeline_token:
+            self.stdout.write(
+                f"API token of the service account {demo_api.SERVICE_ACCOUNT} of "
+                f"{TEAM_NAMES[0]} (evidence-write; shown once, --reset-passwords makes a "
+                f"new one):\n      {pipeline_token}"
             )
 
     def _lengthen_audit_trail(self, wanted: int, teams: list[Team]) -> None:
