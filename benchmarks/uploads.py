@@ -21,7 +21,6 @@ is accepted; a larger --megabytes raises the limit for the server it starts.
 """
 
 import argparse
-import http.client
 import json
 import os
 import re
@@ -34,6 +33,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from evidence_upload_http import Session  # the same cookie-keeping HTTP client
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -111,27 +112,7 @@ def _multipart(path: Path, fields: dict[str, str], file_field: str):
     return chunks(), length, f"multipart/form-data; boundary={boundary}"
 
 
-class Client:
-    """A plain HTTP client that keeps cookies, as a browser would for one site."""
-
-    def __init__(self, port: int):
-        self.port, self.cookies = port, {}
-
-    def request(self, method: str, path: str, body=None, headers=None) -> tuple[int, str]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
-        cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        connection.request(method, path, body=body, headers={"Cookie": cookie, **(headers or {})})
-        response = connection.getresponse()
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-        text = response.read().decode("utf-8", "replace")
-        connection.close()
-        return response.status, text
-
-
-def _timed(client: Client, path: str, body, headers: dict) -> tuple[int, float, str]:
+def _timed(client: Session, path: str, body, headers: dict) -> tuple[int, float, str]:
     started = time.perf_counter()
     status, text = client.request("POST", path, body, headers)
     return status, time.perf_counter() - started, text
@@ -141,7 +122,7 @@ def upload_through_api(port: int, people: dict, log: Path) -> float:
     path = f"/api/v1/teams/{people['team']}/checklists/{people['period']}/answers/{REF}/evidence/"
     body, length, content_type = _multipart(log, {"description": "Access log"}, "file")
     status, seconds, text = _timed(
-        Client(port),
+        Session(port),
         path,
         body,
         {
@@ -155,8 +136,8 @@ def upload_through_api(port: int, people: dict, log: Path) -> float:
     return seconds
 
 
-def sign_in(port: int, people: dict, password: str) -> Client:
-    client = Client(port)
+def sign_in(port: int, people: dict, password: str) -> Session:
+    client = Session(port)
     client.request("GET", "/accounts/login/")
     form = (
         f"csrfmiddlewaretoken={client.cookies['csrftoken']}&username={people['username']}"
@@ -170,7 +151,7 @@ def sign_in(port: int, people: dict, password: str) -> Client:
     return client
 
 
-def upload_through_page(port: int, client: Client, people: dict, log: Path) -> float:
+def upload_through_page(port: int, client: Session, people: dict, log: Path) -> float:
     page = f"/teams/{people['team']}/checklists/{people['period']}/{REF}/"
     _, html = client.request("GET", page)
     version = re.search(r'name="expected_version" value="(\d+)"', html)[1]

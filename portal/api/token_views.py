@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from checklists.views.common import apply_form
 from portal.accounts.models import Team
 from portal.accounts.permissions import get_team_or_404
 from portal.api import tokens
@@ -32,22 +33,6 @@ class NewToken:
     def of(cls, made: tuple[ApiToken, str]) -> "NewToken":
         token, plaintext = made
         return cls(row=tokens.token_rows([token], now=timezone.now())[0], plaintext=plaintext)
-
-
-def _apply(form, action):
-    """Hand the form's data to the service; its refusal lands next to the field it names,
-    or on the form. Returns what the service returned, or None."""
-    if not form.is_valid():
-        return None
-    try:
-        return action(**form.cleaned_data)
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error.messages)
-        return None
 
 
 # A person's own tokens ------------------------------------------------------------------------
@@ -76,7 +61,7 @@ def personal_tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _personal_page(request)
     form = TokenForm(request.POST, user=request.user)
-    made = _apply(
+    made = apply_form(
         form,
         lambda name, team, scope, expires_on: tokens.token_create(
             team=team, name=name, scope=scope, expires_on=expires_on, by=request.user
@@ -154,7 +139,7 @@ def team_tokens(request: HttpRequest, slug: str) -> HttpResponse:
 def service_account_create(request: HttpRequest, slug: str) -> HttpResponse:
     team = get_team_or_404(request.user, slug, "manage_team")
     form = ServiceAccountForm(request.POST)
-    account = _apply(
+    account = apply_form(
         form, lambda name: tokens.service_account_create(team=team, name=name, by=request.user)
     )
     if account is None:
@@ -172,7 +157,7 @@ def service_account_token_create(request: HttpRequest, slug: str, account_id: in
     team = get_team_or_404(request.user, slug, "manage_team")
     account = get_object_or_404(ServiceAccount, pk=account_id, team=team)
     form = ServiceAccountTokenForm(request.POST, prefix=f"account-{account.pk}")
-    made = _apply(
+    made = apply_form(
         form,
         lambda name, scope, expires_on: tokens.token_create(
             team=team,
